@@ -1,0 +1,47 @@
+// The server's environment, validated once at boot into a typed config.
+import path from 'node:path';
+import { z } from 'zod';
+import { parseOrThrow } from '@wasmfleet/api';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const EnvSchema = z.object({
+  WASMFLEET_HTTP_PORT: port.default(8080),
+  WASMFLEET_GRPC_PORT: port.default(18000),
+  WASMFLEET_BIND: z.string().min(1).default('127.0.0.1'),
+  /** Unset: the server starts a private redis-server child. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  WASMFLEET_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('wf:'),
+  WASMFLEET_DATA_DIR: z.string().min(1).default('.wasmfleet'),
+  WASMFLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Bearer token of the admin. Unset: one is generated and written to <data dir>/admin-token (mode 0600). */
+  WASMFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+export interface ServerConfig {
+  httpPort: number;
+  grpcPort: number;
+  bind: string;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  dataDir: string;
+  logLevel: z.output<typeof EnvSchema>['WASMFLEET_LOG_LEVEL'];
+  adminToken: string | undefined;
+}
+
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const e = parseOrThrow(EnvSchema, env, 'env');
+  return {
+    httpPort: e.WASMFLEET_HTTP_PORT,
+    grpcPort: e.WASMFLEET_GRPC_PORT,
+    bind: e.WASMFLEET_BIND,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.WASMFLEET_REDIS_PREFIX,
+    dataDir: path.resolve(e.WASMFLEET_DATA_DIR),
+    logLevel: e.WASMFLEET_LOG_LEVEL,
+    adminToken: e.WASMFLEET_ADMIN_TOKEN,
+  };
+}

@@ -1,0 +1,147 @@
+// The gRPC adapter of ECDS: authenticates each call, runs one libs/xds session per stream, and maps
+// domain errors to gRPC status codes. Nothing here decides what a node sees; the cache and its resolver do.
+import * as grpc from '@grpc/grpc-js';
+import { TypeUrls } from '@wasmfleet/envoy';
+import {
+  DeltaSession,
+  NackLedger,
+  ResourceCache,
+  SotwSession,
+  XdsProtocolError,
+  type SotwRequest,
+  type SotwResponse,
+  type StreamKind,
+  type XdsObserver,
+} from '@wasmfleet/xds';
+import { AuthenticationError, type BearerTokenVerifier } from '../auth/bearer-token.js';
+import { MalformedRequest } from './discovery-codec.js';
+import { ecdsServiceDefinition } from './ecds-service-definition.js';
+import { fetchExtensionConfigs } from './fetch-extension-configs.js';
+
+export interface EcdsStreamCounter {
+  streamOpened(kind: StreamKind): void;
+  streamClosed(kind: StreamKind): void;
+}
+
+export interface EcdsGrpcDeps {
+  cache: ResourceCache;
+  nacks: NackLedger;
+  verifier: BearerTokenVerifier;
+  observer: XdsObserver & EcdsStreamCounter;
+  log: (level: 'warn' | 'debug', message: string) => void;
+}
+
+type Session = { handle(req: unknown): void; close(): void };
+type AnyCall = grpc.ServerDuplexStream<unknown, unknown> | grpc.ServerUnaryCall<unknown, unknown>;
+
+function statusOf(err: unknown): { code: grpc.status; details: string } {
+  if (err instanceof MalformedRequest) return { code: grpc.status.INVALID_ARGUMENT, details: err.reason };
+  if (err instanceof AuthenticationError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
+  if (err instanceof XdsProtocolError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+  return { code: grpc.status.INTERNAL, details: 'internal error' };
+}
+
+export class EcdsGrpcServer {
+  private server: grpc.Server | undefined;
+
+  constructor(private readonly deps: EcdsGrpcDeps) {}
+
+  private authenticate(call: AnyCall): void {
+    const header = call.metadata.get('authorization')[0];
+    this.deps.verifier.verify(typeof header === 'string' ? header : header?.toString());
+  }
+
+  private stream(kind: StreamKind) {
+    return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      let session: Session | undefined;
+      const fail = (err: unknown) => {
+        const status = statusOf(err);
+        if (status.code === grpc.status.INTERNAL) this.deps.log('warn', `ECDS ${kind} stream failed: ${String(err)}`);
+        close();
+        call.emit('error', status);
+      };
+      const close = () => {
+        if (!session) return;
+        session.close();
+        session = undefined;
+        this.deps.observer.streamClosed(kind);
+      };
+      try {
+        this.authenticate(call);
+      } catch (err) {
+        return fail(err);
+      }
+      const options = {
+        cache: this.deps.cache,
+        typeUrl: TypeUrls.typedExtensionConfig,
+        nacks: this.deps.nacks,
+        observer: this.deps.observer,
+      };
+      session =
+        kind === 'sotw'
+          ? new SotwSession({ ...options, stream: { send: (r) => call.write(r) } })
+          : new DeltaSession({ ...options, stream: { send: (r) => call.write(r) } });
+      this.deps.observer.streamOpened(kind);
+      call.on('data', (req: unknown) => {
+        if (!session) return;
+        if (req instanceof MalformedRequest) return fail(req);
+        try {
+          session.handle(req);
+        } catch (err) {
+          fail(err);
+        }
+      });
+      call.on('end', () => {
+        close();
+        call.end();
+      });
+      call.on('cancelled', close);
+      call.on('error', close);
+      call.on('close', close);
+    };
+  }
+
+  private fetch(call: grpc.ServerUnaryCall<SotwRequest | MalformedRequest, SotwResponse>, done: grpc.sendUnaryData<SotwResponse>) {
+    try {
+      this.authenticate(call);
+      const req = call.request;
+      if (req instanceof MalformedRequest) throw req;
+      done(null, fetchExtensionConfigs(this.deps.cache, req, TypeUrls.typedExtensionConfig));
+    } catch (err) {
+      done(statusOf(err));
+    }
+  }
+
+  /** Binds and starts; returns the bound port (useful with port 0). */
+  async start(bind: string, port: number): Promise<number> {
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': 4 * 1024 * 1024,
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+    });
+    server.addService(ecdsServiceDefinition, {
+      StreamExtensionConfigs: this.stream('sotw'),
+      DeltaExtensionConfigs: this.stream('delta'),
+      FetchExtensionConfigs: this.fetch.bind(this),
+    });
+    const host = bind.includes(':') ? `[${bind}]` : bind;
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    this.server = server;
+    return bound;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => server.forceShutdown(), 2_000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,47 @@
+// The one place where domain errors become HTTP answers: {error, message, problems?}.
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { ValidationError } from '@wasmfleet/api';
+import { EnvoyConfigError } from '@wasmfleet/envoy';
+import { AuthenticationError } from '../auth/bearer-token.js';
+import { SlotExistsError, SlotNotFoundError, SlotVersionConflictError } from '../slots/slot-errors.js';
+
+interface Answer {
+  status: number;
+  body: { error: string; message: string; problems?: { field: string; reason: string }[] };
+}
+
+function answerFor(err: unknown): Answer | undefined {
+  if (err instanceof ValidationError) {
+    return { status: 400, body: { error: 'invalid_request', message: err.message, problems: err.problems } };
+  }
+  if (err instanceof EnvoyConfigError) {
+    return { status: 400, body: { error: 'invalid_request', message: err.message, problems: [{ field: err.field, reason: err.reason }] } };
+  }
+  if (err instanceof AuthenticationError) return { status: 401, body: { error: 'unauthenticated', message: err.message } };
+  if (err instanceof SlotNotFoundError) return { status: 404, body: { error: 'not_found', message: err.message } };
+  if (err instanceof SlotExistsError) return { status: 409, body: { error: 'already_exists', message: err.message } };
+  if (err instanceof SlotVersionConflictError) return { status: 409, body: { error: 'version_conflict', message: err.message } };
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    return { status, body: { error: status === 404 ? 'not_found' : 'http_error', message: err.message } };
+  }
+  // Fastify's own errors (bad JSON, body too large) carry a 4xx statusCode.
+  const statusCode = (err as { statusCode?: unknown })?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return { status: statusCode, body: { error: 'invalid_request', message: (err as Error).message } };
+  }
+  return undefined;
+}
+
+@Catch()
+export class DomainErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<{ status(code: number): { send(body: unknown): void } }>();
+    const answer = answerFor(err);
+    if (answer) return reply.status(answer.status).send(answer.body);
+    this.logger.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
+    reply.status(500).send({ error: 'internal', message: 'internal server error' });
+  }
+}

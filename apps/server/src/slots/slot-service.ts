@@ -1,0 +1,45 @@
+// Slot use cases: validate at the boundary, then write through the store (which announces the change).
+import {
+  CreateSlotRequestSchema,
+  parseOrThrow,
+  SlotNameSchema,
+  UpdateSlotRequestSchema,
+  type Slot,
+} from '@wasmfleet/api';
+import { encodeWasmFilter } from '@wasmfleet/envoy';
+import { wasmFilterConfigOf } from './slot-resource.js';
+import type { SlotStore } from './slot-store.js';
+
+export class SlotService {
+  constructor(private readonly store: SlotStore) {}
+
+  private name(raw: unknown): string {
+    return parseOrThrow(SlotNameSchema, raw, 'name');
+  }
+
+  async create(body: unknown): Promise<Slot> {
+    const req = parseOrThrow(CreateSlotRequestSchema, body);
+    // Encoding is the last check before anything is written: a config Envoy could not take is refused here.
+    encodeWasmFilter(wasmFilterConfigOf({ name: req.name, version: '0', spec: req.spec, createdAt: '', updatedAt: '' }));
+    return this.store.create(req.name, req.spec);
+  }
+
+  async update(rawName: unknown, body: unknown): Promise<Slot> {
+    const name = this.name(rawName);
+    const req = parseOrThrow(UpdateSlotRequestSchema, body);
+    encodeWasmFilter(wasmFilterConfigOf({ name, version: '0', spec: req.spec, createdAt: '', updatedAt: '' }));
+    return this.store.update(name, req.spec, req.expectedVersion);
+  }
+
+  get(rawName: unknown): Promise<Slot> {
+    return this.store.getOrThrow(this.name(rawName));
+  }
+
+  list(): Promise<Slot[]> {
+    return this.store.list();
+  }
+
+  delete(rawName: unknown, expectedVersion?: string): Promise<void> {
+    return this.store.delete(this.name(rawName), expectedVersion || undefined);
+  }
+}

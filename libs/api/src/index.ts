@@ -1,0 +1,2 @@
+export { ValidationError, parseOrThrow, type FieldProblem } from './validation-error.js';
+export * from './slot.js';

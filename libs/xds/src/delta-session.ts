@@ -1,0 +1,194 @@
+// The Incremental (Delta) xDS engine for one stream of one type (e.g. ECDS DeltaExtensionConfigs).
+// Subscriptions change by diff on every request, even one with a stale nonce; each response is ACKed or
+// NACKed by its own nonce, so several may be in flight. Like SotW, a version the node refused is never
+// sent to it again: the watch is held until the resource moves to another version.
+import type { NackLedger } from './nack-ledger.js';
+import type { ResourceCache } from './resource-cache.js';
+import {
+  applyNack,
+  checkRequest,
+  nextNonce,
+  pushLatency,
+  type SentResponse,
+  type SessionOptions,
+} from './session-support.js';
+import { Subscriptions } from './subscriptions.js';
+import type { DeltaRequest, DeltaResponse, NodeInfo, VersionedResource, XdsObserver, XdsStream } from './types.js';
+import { digestVersions } from './version-digest.js';
+
+const WILDCARD_NAME = '*';
+
+/**
+ * Responses awaiting ACK/NACK that are remembered; beyond this the oldest is forgotten and its late answer
+ * treated as stale. Envoy answers every response, so this only bounds a client that never answers.
+ */
+export const MAX_DELTA_IN_FLIGHT = 1024;
+
+export type DeltaSessionOptions = SessionOptions<DeltaResponse>;
+
+export class DeltaSession {
+  private readonly stream: XdsStream<DeltaResponse>;
+  private readonly cache: ResourceCache;
+  private readonly typeUrl: string;
+  private readonly nacks: NackLedger;
+  private readonly observer: XdsObserver | undefined;
+  private readonly now: () => number;
+  private readonly nonce: () => string;
+  private readonly subscriptions: Subscriptions;
+  /** What the client holds after the responses sent so far (NACKed versions taken back out). */
+  private readonly held = new Map<string, string>();
+  /** nonce → response not yet ACKed or NACKed, oldest first. */
+  private readonly inFlight = new Map<string, SentResponse>();
+  private node: NodeInfo | undefined;
+  private closed = false;
+
+  constructor(options: DeltaSessionOptions) {
+    this.stream = options.stream;
+    this.cache = options.cache;
+    this.typeUrl = options.typeUrl;
+    this.nacks = options.nacks;
+    this.observer = options.observer;
+    this.now = options.now ?? Date.now;
+    this.nonce = options.nonce ?? nextNonce;
+    this.subscriptions = new Subscriptions(this.cache, (name) => this.onResourceChange(name));
+  }
+
+  /** The node announced by the first request, once there was one. */
+  get nodeInfo(): NodeInfo | undefined {
+    return this.node;
+  }
+
+  /** Handles one request; throws XdsProtocolError when the stream must be closed. */
+  handle(request: DeltaRequest): void {
+    if (this.closed) return;
+    const node = checkRequest(this.node, request, this.typeUrl);
+    const first = this.node === undefined;
+    this.node = node;
+    if (request.responseNonce !== '') this.answer(node, request);
+
+    const touched = new Set<string>();
+    // Re-subscribing a name the client already has must resend it; on the first request the client's
+    // initial_resource_versions say what it has, and those are not resent.
+    const forced = new Set<string>();
+    if (first) {
+      for (const [name, version] of Object.entries(request.initialResourceVersions)) {
+        this.held.set(name, version);
+        touched.add(name);
+      }
+    }
+
+    const subscribe = request.resourceNamesSubscribe;
+    if ((first && subscribe.length === 0) || subscribe.includes(WILDCARD_NAME)) {
+      if (this.subscriptions.setWildcard(true)) for (const name of this.cache.names()) touched.add(name);
+    }
+    for (const name of subscribe) {
+      if (name === WILDCARD_NAME) continue;
+      this.subscriptions.add(name);
+      touched.add(name);
+      if (!first) forced.add(name);
+    }
+
+    // Applied after subscribe: a name in both lists ends up unsubscribed.
+    const dropped: string[] = [];
+    for (const name of request.resourceNamesUnsubscribe) {
+      if (name === WILDCARD_NAME) {
+        if (this.subscriptions.setWildcard(false)) dropped.push(...this.held.keys());
+      } else {
+        this.subscriptions.remove(name);
+        dropped.push(name);
+      }
+    }
+    // The client forgets what it unsubscribed: no removal is owed for it, and a re-subscription resends it.
+    for (const name of dropped) {
+      if (this.subscriptions.covers(name)) continue;
+      this.held.delete(name);
+      touched.delete(name);
+    }
+    // A claimed version for a name the client does not subscribe to is not ours to track.
+    if (first) for (const name of touched) if (!this.subscriptions.covers(name)) this.held.delete(name);
+
+    this.push(node, touched, forced, undefined);
+  }
+
+  /** Cancels every watch; later requests and changes are ignored. */
+  close(): void {
+    this.closed = true;
+    this.subscriptions.close();
+    this.inFlight.clear();
+  }
+
+  private answer(node: NodeInfo, request: DeltaRequest): void {
+    const response = this.inFlight.get(request.responseNonce);
+    if (!response) return; // stale or already answered: only the subscription part counts
+    this.inFlight.delete(request.responseNonce);
+    if (!request.errorDetail) {
+      const names = [...response.resources.map(([name]) => name), ...response.removed];
+      this.observer?.onAck?.({ kind: 'delta', node, names });
+      return;
+    }
+    applyNack(response, this.held, {
+      kind: 'delta',
+      node,
+      message: request.errorDetail.message,
+      at: this.now(),
+      nacks: this.nacks,
+      observer: this.observer,
+    });
+  }
+
+  private onResourceChange(name: string): void {
+    if (this.closed || !this.node) return;
+    this.push(this.node, [name], new Set(), pushLatency(this.cache, [name], this.now()));
+  }
+
+  /**
+   * Sends, in one response, each name in `names` whose version differs from what the client holds (or that
+   * is `forced`), and removes each the client holds that this node no longer sees.
+   */
+  private push(node: NodeInfo, names: Iterable<string>, forced: Set<string>, latencyMs: number | undefined): void {
+    const changed = new Map<string, VersionedResource>();
+    const removed = new Set<string>();
+    for (const name of names) {
+      if (changed.has(name) || removed.has(name) || !this.subscriptions.covers(name)) continue;
+      const resource = this.cache.resolve(node, name);
+      if (!resource) {
+        if (this.held.has(name)) removed.add(name);
+        continue;
+      }
+      if (!forced.has(name) && this.held.get(name) === resource.version) continue;
+      if (this.nacks.isNacked(node.id, name, resource.version)) continue;
+      changed.set(name, resource);
+    }
+    if (changed.size === 0 && removed.size === 0) return;
+
+    const previous = new Map<string, string | undefined>();
+    for (const [name, resource] of changed) {
+      previous.set(name, this.held.get(name));
+      this.held.set(name, resource.version);
+    }
+    for (const name of removed) this.held.delete(name);
+    const nonce = this.nonce();
+    this.remember({
+      nonce,
+      resources: [...changed].map(([name, resource]) => [name, resource.version] as const),
+      removed: [...removed],
+      previous,
+    });
+    this.stream.send({
+      systemVersionInfo: digestVersions(this.held),
+      resources: [...changed].map(([name, resource]) => ({ name, version: resource.version, resource: resource.resource })),
+      removedResources: [...removed],
+      typeUrl: this.typeUrl,
+      nonce,
+    });
+    this.observer?.onPush?.({ kind: 'delta', node, names: [...changed.keys(), ...removed], latencyMs });
+  }
+
+  private remember(response: SentResponse): void {
+    this.inFlight.set(response.nonce, response);
+    if (this.inFlight.size > MAX_DELTA_IN_FLIGHT) {
+      const oldest = this.inFlight.keys().next();
+      if (!oldest.done) this.inFlight.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+// The per-resource-versioned store the xDS engines read from (the idea of go-control-plane's linear cache):
+// each name carries its own version, watchers are kept per name, and what one node sees is decided by a
+// pluggable resolver (e.g. a canary variant for some nodes). The cache only says "this name may have
+// changed"; each session resolves the name for its own node and decides whether anything must be sent.
+import type { NodeInfo, ResourceResolver, VersionedResource } from './types.js';
+
+/** Called with the name that may have changed (for a wildcard watch, any name). */
+export type ResourceListener = (name: string) => void;
+
+/** The name to watch for every name, present and future. */
+export const WILDCARD = '*';
+
+export interface ResourceCacheOptions {
+  /** Defaults to returning `base` unchanged: every node sees the stored resource. */
+  resolver?: ResourceResolver;
+  /** Epoch milliseconds; tests set it. */
+  now?: () => number;
+}
+
+const identityResolver: ResourceResolver = (_node, _name, base) => base;
+
+export class ResourceCache {
+  private readonly bases = new Map<string, VersionedResource>();
+  private readonly changed = new Map<string, number>();
+  /** name (or WILDCARD) → listeners: a change fans out to the watchers of that name only. */
+  private readonly watchers = new Map<string, Set<ResourceListener>>();
+  private resolver: ResourceResolver;
+  private readonly now: () => number;
+
+  constructor(options: ResourceCacheOptions = {}) {
+    this.resolver = options.resolver ?? identityResolver;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Stores a resource; watchers are told only when its version differs from the stored one. */
+  set(resource: VersionedResource): void {
+    const current = this.bases.get(resource.name);
+    this.bases.set(resource.name, resource);
+    if (current?.version === resource.version) return;
+    this.changed.set(resource.name, this.now());
+    this.notify([resource.name]);
+  }
+
+  /** Removes a resource; returns false (and tells no one) when it was not stored. */
+  delete(name: string): boolean {
+    if (!this.bases.delete(name)) return false;
+    this.changed.set(name, this.now());
+    this.notify([name]);
+    return true;
+  }
+
+  getBase(name: string): VersionedResource | undefined {
+    return this.bases.get(name);
+  }
+
+  /** What `node` sees under `name`, or undefined when it sees nothing. */
+  resolve(node: NodeInfo, name: string): VersionedResource | undefined {
+    return this.resolver(node, name, this.bases.get(name));
+  }
+
+  /** All stored names (what a wildcard subscription starts from). */
+  names(): string[] {
+    return [...this.bases.keys()];
+  }
+
+  /** The `now()` of the last set (with a new version), delete or invalidate of `name`. */
+  changedAt(name: string): number | undefined {
+    return this.changed.get(name);
+  }
+
+  /** Watches one name, or every name with WILDCARD. Returns the cancel function (idempotent). */
+  watch(name: string, listener: ResourceListener): () => void {
+    let listeners = this.watchers.get(name);
+    if (!listeners) {
+      listeners = new Set();
+      this.watchers.set(name, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      const current = this.watchers.get(name);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.watchers.delete(name);
+    };
+  }
+
+  /** Number of listeners on `name` (or WILDCARD); for tests and metrics. */
+  watcherCount(name: string): number {
+    return this.watchers.get(name)?.size ?? 0;
+  }
+
+  /**
+   * The resolver's inputs changed (e.g. a canary moved to more nodes): tell the watchers of `names`, or of
+   * every stored or watched name. Sessions whose view did not change send nothing.
+   */
+  invalidate(names?: string[]): void {
+    const targets = names ?? this.knownNames();
+    const at = this.now();
+    for (const name of targets) this.changed.set(name, at);
+    this.notify(targets);
+  }
+
+  /** Replaces the resolver and re-evaluates every watcher. */
+  setResolver(resolver: ResourceResolver): void {
+    this.resolver = resolver;
+    this.invalidate();
+  }
+
+  private knownNames(): string[] {
+    const all = new Set(this.bases.keys());
+    for (const name of this.watchers.keys()) if (name !== WILDCARD) all.add(name);
+    return [...all];
+  }
+
+  /**
+   * Calls the watchers of each name, then the wildcard watchers. A listener that throws does not stop the
+   * fan-out to the others (one broken stream must not starve the fleet); the errors are rethrown together
+   * afterwards so the caller still learns of them.
+   */
+  private notify(names: Iterable<string>): void {
+    const errors: unknown[] = [];
+    for (const name of names) {
+      // Snapshot: listeners may cancel or add watches while being called.
+      const direct = this.watchers.get(name);
+      const wildcard = name === WILDCARD ? undefined : this.watchers.get(WILDCARD);
+      const listeners = [...(direct ?? []), ...(wildcard ?? [])];
+      for (const listener of listeners) {
+        try {
+          listener(name);
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} resource watchers failed`);
+  }
+}
