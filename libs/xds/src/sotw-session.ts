@@ -62,7 +62,7 @@ export class SotwSession {
     const first = this.node === undefined;
     // Stale: answers an older response. Its subscription is outdated too, so it is ignored entirely.
     // Before this stream's first response any nonce is from a previous stream and is not checked.
-    if (this.latest && request.responseNonce !== '' && false) return;
+    if (this.latest && request.responseNonce !== '' && request.responseNonce !== this.latest.nonce) return;
     this.node = node;
     if (this.latest && request.responseNonce === this.latest.nonce && !this.latestAnswered) {
       this.latestAnswered = true;
