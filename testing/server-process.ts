@@ -41,7 +41,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerProce
     WASMFLEET_GRPC_PORT: String(grpcPort),
     WASMFLEET_ADMIN_TOKEN: token,
     WASMFLEET_DATA_DIR: dataDir,
-    WASMFLEET_LOG_LEVEL: 'warn',
+    WASMFLEET_LOG_LEVEL: 'info',
     ...(opts.redisUrl && { REDIS_URL: opts.redisUrl }),
     ...opts.env,
   };

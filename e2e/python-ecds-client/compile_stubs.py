@@ -16,8 +16,6 @@ from grpc_tools import protoc
 ROOTS = [
     'envoy/service/extension/v3/config_discovery.proto',
     'envoy/extensions/filters/http/wasm/v3/wasm.proto',
-    # Not imported by the roots, but the runner decodes Any(StringValue) with it.
-    'google/protobuf/wrappers.proto',
 ]
 IMPORT_RE = re.compile(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.MULTILINE)
 WELL_KNOWN_PREFIX = 'google/protobuf/'

@@ -1,0 +1,140 @@
+// The ECDS benchmark's load client: a separate process (forked by run.ts, IPC channel) that opens N
+// SotW or Delta streams over many HTTP/2 connections, ACKs every response like Envoy does, and on
+// command sends the trigger request itself and timestamps, per stream, the arrival of the new version.
+// All times are performance.now() of this process, relative to just before the trigger was sent.
+import type * as grpc from '@grpc/grpc-js';
+import { authMetadata, ecdsClient } from '../../testing/ecds-client.js';
+import { TEC_TYPE_URL, type FromClient, type Kind, type ToClient } from './common.js';
+
+function send(msg: FromClient): void {
+  process.send?.(msg);
+}
+
+if (!process.send) {
+  console.error('load-client.ts is started by bench/ecds/run.ts over an IPC channel');
+  process.exit(2);
+}
+
+// Stream state, by stream index.
+let kind: Kind = 'sotw';
+let slot = '';
+let initialVersion: Array<string | undefined> = [];
+let updatedAt: Float64Array = new Float64Array(0);
+const calls: Array<grpc.ClientDuplexStream<any, any>> = [];
+let ready = 0;
+let updated = 0;
+let errors = 0;
+let early = 0;
+let firstError: string | undefined;
+/** performance.now() just before the trigger request; undefined until then. */
+let t0: number | undefined;
+let onUpdate: (() => void) | undefined;
+
+function versionOf(res: any): string {
+  // SotW: version_info digests what the stream holds. Delta: the resource's own version.
+  if (kind === 'sotw') return res.version_info as string;
+  return (res.resources?.[0]?.version as string | undefined) ?? res.system_version_info;
+}
+
+function openStream(client: any, index: number, token: string): void {
+  const call: grpc.ClientDuplexStream<any, any> =
+    kind === 'sotw' ? client.StreamExtensionConfigs(authMetadata(token)) : client.DeltaExtensionConfigs(authMetadata(token));
+  calls[index] = call;
+  call.on('data', (res: any) => {
+    const now = performance.now();
+    const version = versionOf(res);
+    const initial = initialVersion[index];
+    if (initial === undefined) {
+      initialVersion[index] = version;
+      ready += 1;
+    } else if (version !== initial && updatedAt[index] === 0) {
+      if (t0 === undefined) early += 1;
+      else {
+        updatedAt[index] = Math.max(now - t0, Number.MIN_VALUE);
+        updated += 1;
+        if (updated === initialVersion.length) onUpdate?.();
+      }
+    }
+    // ACK, as Envoy does.
+    if (kind === 'sotw') {
+      call.write({ version_info: res.version_info, response_nonce: res.nonce, type_url: TEC_TYPE_URL, resource_names: [slot] });
+    } else {
+      call.write({ type_url: TEC_TYPE_URL, response_nonce: res.nonce });
+    }
+  });
+  call.on('error', (err: Error) => {
+    errors += 1;
+    firstError ??= `stream ${index}: ${err.message}`;
+  });
+  const node = { id: `bench-node-${index}`, cluster: 'bench' };
+  if (kind === 'sotw') call.write({ node, type_url: TEC_TYPE_URL, resource_names: [slot] });
+  else call.write({ node, type_url: TEC_TYPE_URL, resource_names_subscribe: [slot] });
+}
+
+async function open(msg: Extract<ToClient, { type: 'open' }>): Promise<void> {
+  const started = performance.now();
+  kind = msg.kind;
+  slot = msg.slot;
+  // Sized before any stream exists, so `updated === initialVersion.length` means every stream.
+  initialVersion = new Array<string | undefined>(msg.streams).fill(undefined);
+  updatedAt = new Float64Array(msg.streams);
+  const clients: any[] = [];
+  let opened = 0;
+  while (opened < msg.streams) {
+    const end = Math.min(msg.streams, opened + msg.batch);
+    for (let i = opened; i < end; i++) {
+      const ch = Math.floor(i / msg.perChannel);
+      // A distinct option per channel, and no shared subchannel pool: each channel is its own HTTP/2 connection.
+      clients[ch] ??= ecdsClient(msg.target, { 'grpc.use_local_subchannel_pool': 1, 'wasmfleet.bench_channel': ch } as any);
+      openStream(clients[ch], i, msg.token);
+    }
+    opened = end;
+    const deadline = performance.now() + msg.batchTimeoutMs;
+    while (ready + errors < opened) {
+      if (performance.now() > deadline) {
+        throw new Error(`only ${ready}/${opened} streams got their initial config within ${msg.batchTimeoutMs} ms (errors ${errors}: ${firstError ?? '-'})`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (errors > 0) throw new Error(`${errors} streams failed: ${firstError}`);
+    send({ type: 'progress', opened, ready, errors });
+  }
+  send({ type: 'opened', opened, ready, errors, ...(firstError && { firstError }), setupMs: Math.round(performance.now() - started) });
+}
+
+async function trigger(msg: Extract<ToClient, { type: 'trigger' }>): Promise<void> {
+  const all = new Promise<void>((resolve) => {
+    onUpdate = resolve;
+    if (updated === initialVersion.length) resolve();
+  });
+  const { url, method, headers, body } = msg.request;
+  t0 = performance.now();
+  const response = fetch(url, { method, headers, ...(body !== undefined && { body }) }).then(async (res) => {
+    await res.arrayBuffer();
+    return { status: res.status, ms: performance.now() - t0! };
+  });
+  // On timeout the result simply has fewer than `streams` latencies.
+  await Promise.race([all, new Promise<void>((r) => setTimeout(r, msg.timeoutMs))]);
+  const trig = await Promise.race([response, new Promise<{ status: number; ms: number }>((r) => setTimeout(() => r({ status: 0, ms: -1 }), 5_000))]);
+  const latencies: number[] = [];
+  for (const t of updatedAt) if (t > 0) latencies.push(t);
+  latencies.sort((a, b) => a - b);
+  send({
+    type: 'result',
+    streams: initialVersion.length,
+    updated,
+    latencies,
+    triggerStatus: trig.status,
+    triggerMs: trig.ms,
+    errors,
+    ...(firstError && { firstError }),
+    early,
+  });
+}
+
+process.on('message', (msg: ToClient) => {
+  const run = msg.type === 'open' ? open(msg) : trigger(msg);
+  run.catch((err: Error) => send({ type: 'fatal', message: err.stack ?? err.message }));
+});
+// The orchestrator kills this process; also go when it goes.
+process.on('disconnect', () => process.exit(0));
