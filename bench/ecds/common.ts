@@ -48,13 +48,6 @@ export type FromClient =
     }
   | { type: 'fatal'; message: string };
 
-/** Nearest-rank percentile of an ascending array; undefined when it is empty. */
-export function percentile(sorted: number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1];
-}
-
 /** VmRSS of a process in KiB. */
 export function rssKiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -50,7 +50,8 @@ def varint_fields(data):
         elif wire == 1:
             i += 8
         elif wire == 2:
-            i += varint()
+            length = varint()  # read before `i` is, since varint() moves it
+            i += length
         elif wire == 5:
             i += 4
         else:

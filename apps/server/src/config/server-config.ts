@@ -33,7 +33,9 @@ export interface ServerConfig {
 }
 
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const e = parseOrThrow(EnvSchema, env, 'env');
+  // An empty variable counts as unset (e.g. `WASMFLEET_ADMIN_TOKEN= npm start`).
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const e = parseOrThrow(EnvSchema, set, 'env');
   return {
     httpPort: e.WASMFLEET_HTTP_PORT,
     grpcPort: e.WASMFLEET_GRPC_PORT,

@@ -1,0 +1,495 @@
+// npm run bench:ecds — ECDS fan-out benchmark of the management server against a bare grpc-js floor.
+//
+// For each kind (sotw, delta) and stream count N: start the target (the built server with a real
+// redis-server, or bench/ecds/floor-server.ts), let a separate load-client process open N streams over
+// N/perChannel HTTP/2 connections in batches, wait until all have their initial config and the target is
+// idle, read the target's RSS, then have the client send the update (REST PUT, or the floor's trigger)
+// and timestamp when each stream gets the new version. Target CPU (utime+stime) is read before the
+// trigger and once it is quiet again after the last stream got the update (so ACK handling counts).
+//
+//   npx tsx bench/ecds/run.ts [--streams 1000,5000,10000] [--kinds sotw,delta] [--quick]
+//       [--per-channel 100] [--batch 500] [--no-floor] [--cpu-prof] [--max-minutes 9]
+//
+// Needs `npx tsc -b` first (runs apps/server/dist/main.js) and redis-server on PATH.
+// Markdown table on stdout; progress on stderr.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRedis, type TestRedis } from '../../testing/redis-server.js';
+import { SERVER_MAIN, startServer } from '../../testing/server-process.js';
+import { slotSpec } from '../../testing/slot-fixtures.js';
+import { cpuMs, openFilesLimit, rssKiB, sleep, tsxExecArgv, type FromClient, type Kind, type ToClient } from './common.js';
+import { formatSummary, summarizeProfile } from './profile-summary.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLIENT = path.join(here, 'load-client.ts');
+const FLOOR = path.join(here, 'floor-server.ts');
+const PROFILE_DIR = path.join(here, 'profiles');
+
+// ---- options ----------------------------------------------------------------------------------------
+interface Options {
+  streams: number[];
+  kinds: Kind[];
+  perChannel: number;
+  batch: number;
+  floor: boolean;
+  cpuProf: boolean;
+  maxMinutes: number;
+  updateTimeoutMs: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    streams: [1000, 5000, 10000],
+    kinds: ['sotw', 'delta'],
+    perChannel: 100,
+    batch: 500,
+    floor: true,
+    cpuProf: false,
+    maxMinutes: 9,
+    updateTimeoutMs: 30_000,
+  };
+  let quick = false;
+  let streamsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const positive = (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: not a positive integer: ${v}`);
+      return n;
+    };
+    switch (flag) {
+      case '--streams':
+        o.streams = value().split(',').map(positive);
+        streamsGiven = true;
+        break;
+      case '--kinds':
+        o.kinds = value().split(',').map((k) => {
+          if (k !== 'sotw' && k !== 'delta') throw new Error(`--kinds: unknown kind ${k} (sotw, delta)`);
+          return k;
+        });
+        break;
+      case '--quick':
+        quick = true;
+        break;
+      case '--per-channel':
+        o.perChannel = positive(value());
+        break;
+      case '--batch':
+        o.batch = positive(value());
+        break;
+      case '--no-floor':
+        o.floor = false;
+        break;
+      case '--cpu-prof':
+        o.cpuProf = true;
+        break;
+      case '--max-minutes':
+        o.maxMinutes = Number(value());
+        break;
+      case '--update-timeout-ms':
+        o.updateTimeoutMs = positive(value());
+        break;
+      case '-h':
+      case '--help':
+        console.log('usage: tsx bench/ecds/run.ts [--streams 1000,5000,10000] [--kinds sotw,delta] [--quick] [--per-channel 100] [--batch 500] [--no-floor] [--cpu-prof] [--max-minutes 9] [--update-timeout-ms 30000]');
+        process.exit(0);
+      default:
+        throw new Error(`unknown argument ${a} (see --help)`);
+    }
+  }
+  if (quick && !streamsGiven) o.streams = [200];
+  return o;
+}
+
+// ---- child bookkeeping: everything started is killed at the end, whatever happens --------------------
+const children = new Set<ChildProcess>();
+let redis: TestRedis | undefined;
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function killAll(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: killing children`);
+    void redis?.stop();
+    killAll();
+    process.exit(130);
+  });
+}
+
+const started = performance.now();
+function log(message: string): void {
+  process.stderr.write(`[bench:ecds +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+}
+
+async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---- the load client ----------------------------------------------------------------------------------
+class LoadClient {
+  private readonly queue: FromClient[] = [];
+  private wake: (() => void) | undefined;
+  private exited: string | undefined;
+  readonly child: ChildProcess;
+
+  constructor() {
+    this.child = track(
+      spawn(process.execPath, [...tsxExecArgv(), CLIENT], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: path.resolve(here, '../..') }),
+    );
+    this.child.on('message', (m: FromClient) => {
+      this.queue.push(m);
+      this.wake?.();
+    });
+    this.child.on('exit', (code, signal) => {
+      this.exited = `load client exited (${code ?? signal})`;
+      this.wake?.();
+    });
+  }
+
+  send(msg: ToClient): void {
+    this.child.send(msg);
+  }
+
+  /** The next message of `type` (progress messages are logged on the way); fails on fatal, exit or timeout. */
+  async next<T extends FromClient['type']>(type: T, timeoutMs: number, onProgress?: (m: FromClient) => void): Promise<Extract<FromClient, { type: T }>> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const m = this.queue.shift();
+      if (m) {
+        if (m.type === 'fatal') throw new Error(`load client: ${m.message}`);
+        if (m.type === type) return m as Extract<FromClient, { type: T }>;
+        onProgress?.(m);
+        continue;
+      }
+      if (this.exited) throw new Error(this.exited);
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`load client: no '${type}' within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(t);
+          this.wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  kill(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGKILL');
+    });
+  }
+}
+
+// ---- targets --------------------------------------------------------------------------------------------
+interface Target {
+  pid: number;
+  grpcTarget: string;
+  token: string;
+  trigger: Extract<ToClient, { type: 'trigger' }>['request'];
+  stop(): Promise<void>;
+  /** After stop(), with --cpu-prof: the server's profile file. */
+  profile?: () => string | undefined;
+}
+
+async function startManagementServer(kind: Kind, n: number, slot: string, cpuProf: boolean): Promise<Target> {
+  const execArgv = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=250'] : [];
+  if (cpuProf) mkdirSync(PROFILE_DIR, { recursive: true });
+  const profStart = Date.now();
+  const server = await startServer({ redisUrl: redis!.url, execArgv });
+  track(server.child);
+  const created = await withTimeout('create slot', 10_000, server.api('POST', '/api/v1/slots', { name: slot, spec: slotSpec() }));
+  if (created.status !== 201 && created.status !== 200) throw new Error(`POST /api/v1/slots: ${created.status} ${JSON.stringify(created.body)}`);
+  return {
+    pid: server.child.pid!,
+    grpcTarget: server.grpcTarget,
+    token: server.token,
+    trigger: {
+      url: `${server.http}/api/v1/slots/${slot}`,
+      method: 'PUT',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ spec: slotSpec({ config: { header: 'x-powered-by', value: 'wasmfleet-2' } }) }),
+    },
+    stop: async () => {
+      await server.stop('SIGTERM');
+    },
+    profile: () => {
+      if (!cpuProf || !existsSync(PROFILE_DIR)) return undefined;
+      const fresh = readdirSync(PROFILE_DIR)
+        .filter((f) => f.startsWith('CPU.') && f.endsWith('.cpuprofile'))
+        .map((f) => path.join(PROFILE_DIR, f))
+        .filter((f) => statSync(f).mtimeMs >= profStart)
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+      if (!fresh) return undefined;
+      const named = path.join(PROFILE_DIR, `server-${kind}-${n}.cpuprofile`);
+      renameSync(fresh, named);
+      return named;
+    },
+  };
+}
+
+async function startFloor(slot: string): Promise<Target> {
+  const child = track(
+    spawn(process.execPath, [...tsxExecArgv(), FLOOR], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOR_SLOT: slot } }),
+  );
+  const ports = await withTimeout(
+    'floor server start',
+    20_000,
+    new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve(JSON.parse(line));
+      });
+      child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
+    }),
+  );
+  return {
+    pid: child.pid!,
+    grpcTarget: `127.0.0.1:${ports.grpcPort}`,
+    token: 'floor-does-not-check',
+    trigger: { url: `http://127.0.0.1:${ports.httpPort}/trigger`, method: 'POST', headers: {} },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Waits until the process used at most `maxMs` CPU over `windowMs`; returns the CPU reading at the start of that window. */
+async function quietCpu(pid: number, windowMs: number, maxMs: number, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  let prev = cpuMs(pid);
+  for (;;) {
+    await sleep(windowMs);
+    const now = cpuMs(pid);
+    if (now - prev <= maxMs || performance.now() > deadline) return prev;
+    prev = now;
+  }
+}
+
+// ---- one measurement --------------------------------------------------------------------------------
+interface RunResult {
+  streams: number;
+  updated: number;
+  p50?: number;
+  p99?: number;
+  p100?: number;
+  cpuMs: number;
+  rssBeforeKiB: number;
+  rssIdleKiB: number;
+  rssPerStreamKiB: number;
+  setupMs: number;
+  triggerMs: number;
+  errors: number;
+  early: number;
+  profile?: string;
+}
+
+async function measure(which: 'server' | 'floor', kind: Kind, n: number, o: Options, runNo: number): Promise<RunResult> {
+  const slot = `bench-${kind}-${n}-${runNo}`;
+  log(`${which} ${kind} ×${n}: starting`);
+  const target = which === 'server' ? await startManagementServer(kind, n, slot, o.cpuProf) : await startFloor(slot);
+  let client: LoadClient | undefined;
+  let profile: string | undefined;
+  try {
+    await sleep(1_000);
+    await quietCpu(target.pid, 200, 10, 5_000);
+    const rssBeforeKiB = rssKiB(target.pid);
+    client = new LoadClient();
+    client.send({
+      type: 'open',
+      target: target.grpcTarget,
+      token: target.token,
+      kind,
+      slot,
+      streams: n,
+      perChannel: o.perChannel,
+      batch: o.batch,
+      batchTimeoutMs: 60_000,
+    });
+    let lastLog = 0;
+    const opened = await client.next('opened', 60_000 + n * 20, (m) => {
+      if (m.type === 'progress' && performance.now() - lastLog > 2_000) {
+        lastLog = performance.now();
+        log(`${which} ${kind} ×${n}: ${m.ready}/${n} streams have their initial config`);
+      }
+    });
+    log(`${which} ${kind} ×${n}: ${opened.ready} streams ready in ${opened.setupMs} ms; waiting for idle`);
+    await sleep(1_000);
+    await quietCpu(target.pid, 500, 10, 15_000);
+    const rssIdleKiB = rssKiB(target.pid);
+
+    const cpu0 = cpuMs(target.pid);
+    const hr0 = process.hrtime.bigint();
+    client.send({ type: 'trigger', request: target.trigger, timeoutMs: o.updateTimeoutMs });
+    const res = await client.next('result', o.updateTimeoutMs + 15_000);
+    const cpu1 = await quietCpu(target.pid, 200, 10, 15_000);
+    const hr1 = process.hrtime.bigint();
+    if (res.triggerStatus !== 200) log(`${which} ${kind} ×${n}: trigger answered ${res.triggerStatus}`);
+    if (res.errors > 0) log(`${which} ${kind} ×${n}: ${res.errors} stream errors, first: ${res.firstError}`);
+    const l = res.latencies;
+    log(
+      `${which} ${kind} ×${n}: ${res.updated}/${n} updated; p50 ${fmt(ofAll(l, 50, n))} p99 ${fmt(ofAll(l, 99, n))} ` +
+        `100% ${fmt(ofAll(l, 100, n))} ms; trigger answered in ${res.triggerMs.toFixed(1)} ms; CPU ${cpu1 - cpu0} ms; ` +
+        `RSS ${rssBeforeKiB} → ${rssIdleKiB} KiB`,
+    );
+    await client.kill();
+    client = undefined;
+    await target.stop();
+    if (target.profile) {
+      profile = target.profile();
+      if (profile) {
+        log(`${which} ${kind} ×${n}: CPU profile ${path.relative(process.cwd(), profile)}; fan-out window:\n` +
+          formatSummary(summarizeProfile(profile, Number(hr0 / 1000n), Number(hr1 / 1000n))));
+      }
+    }
+    return {
+      streams: n,
+      updated: res.updated,
+      p50: ofAll(l, 50, n),
+      p99: ofAll(l, 99, n),
+      p100: ofAll(l, 100, n),
+      cpuMs: cpu1 - cpu0,
+      rssBeforeKiB,
+      rssIdleKiB,
+      rssPerStreamKiB: (rssIdleKiB - rssBeforeKiB) / n,
+      setupMs: opened.setupMs,
+      triggerMs: res.triggerMs,
+      errors: res.errors,
+      early: res.early,
+      ...(profile && { profile }),
+    };
+  } finally {
+    await client?.kill();
+    await target.stop();
+  }
+}
+
+/**
+ * Time until p% of all `n` streams had the update (nearest rank over n, not over those that got it);
+ * undefined when fewer than that many got it before the timeout.
+ */
+function ofAll(sorted: number[], p: number, n: number): number | undefined {
+  const rank = Math.max(1, Math.ceil((p / 100) * n));
+  return rank <= sorted.length ? sorted[rank - 1] : undefined;
+}
+
+const fmt = (v: number | undefined, digits = 1) => (v === undefined ? 'n/a' : v.toFixed(digits));
+
+// ---- main -----------------------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run \`npx tsc -b\` first`);
+  const limit = openFilesLimit();
+  const channels = Math.ceil(Math.max(...o.streams) / o.perChannel);
+  // Each side holds one socket per channel (plus a few for Redis, REST and node itself).
+  if (limit < channels + 256) {
+    log(`WARNING: ulimit -n is ${limit}; ${channels} connections need about ${channels + 256}. Raise it (ulimit -n 65536) or use --per-channel.`);
+  } else log(`ulimit -n ${limit}: enough for ${channels} connections per side`);
+  const watchdog = setTimeout(() => {
+    log(`exceeded --max-minutes ${o.maxMinutes}: killing everything`);
+    void redis?.stop();
+    killAll();
+    process.exit(1);
+  }, o.maxMinutes * 60_000);
+  watchdog.unref();
+
+  redis = await startRedis();
+  const rows: Array<{ kind: Kind; server: RunResult; floor?: RunResult }> = [];
+  let runNo = 0;
+  for (const kind of o.kinds) {
+    for (const n of o.streams) {
+      runNo += 1;
+      const server = await measure('server', kind, n, o, runNo);
+      const floor = o.floor ? await measure('floor', kind, n, o, runNo) : undefined;
+      rows.push({ kind, server, ...(floor && { floor }) });
+    }
+  }
+  clearTimeout(watchdog);
+
+  const ratio = (a?: number, b?: number) => (a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`);
+  const lines = [
+    '| kind | streams | p50 ms | p99 ms | 100% ms | floor p99 ms | floor 100% ms | ratio p99 | ratio 100% | server CPU ms | floor CPU ms | RSS/idle stream KiB | floor RSS/stream KiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const { kind, server: s, floor: f } of rows) {
+    const n = s.updated === s.streams ? `${s.streams}` : `${s.streams} (${s.updated} updated)`;
+    lines.push(
+      `| ${kind} | ${n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.p100)} | ${fmt(f?.p99)} | ${fmt(f?.p100)} | ${ratio(s.p99, f?.p99)} | ${ratio(s.p100, f?.p100)} | ` +
+        `${s.cpuMs} | ${f ? f.cpuMs : 'n/a'} | ${fmt(s.rssPerStreamKiB)} | ${fmt(f?.rssPerStreamKiB)} |`,
+    );
+  }
+  console.log(lines.join('\n'));
+
+  // Targets from the issue, for the largest N of each kind.
+  const verdicts: string[] = [];
+  for (const kind of o.kinds) {
+    const big = rows.filter((r) => r.kind === kind).sort((a, b) => b.server.streams - a.server.streams)[0];
+    if (!big) continue;
+    const s = big.server;
+    const f = big.floor;
+    const check = (ok: boolean | undefined, text: string) => `${ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met'}: ${text}`;
+    verdicts.push(
+      `- ${kind} ×${s.streams}: ` +
+        [
+          check(s.streams >= 10_000 && s.updated === s.streams && s.errors === 0, `10,000 streams served (${s.updated}/${s.streams} updated, ${s.errors} errors)`),
+          check(s.p99 === undefined ? false : s.p99 <= 1000, `p99 ≤ 1 s (${fmt(s.p99)} ms)`),
+          check(
+            f && s.p99 !== undefined && f.p99 !== undefined ? s.p99 <= 1.5 * f.p99 : undefined,
+            `p99 ≤ 1.5× floor (${ratio(s.p99, f?.p99)})`,
+          ),
+          check(s.rssPerStreamKiB <= 16, `≤ 16 KiB RSS per idle stream (${fmt(s.rssPerStreamKiB)})`),
+        ].join('; '),
+    );
+  }
+  console.log(`\nTargets (largest N per kind):\n${verdicts.join('\n')}`);
+  console.log(
+    `\nSetup (all streams with initial config): ${rows.map((r) => `${r.kind}×${r.server.streams} server ${r.server.setupMs} ms / floor ${r.floor?.setupMs ?? 'n/a'} ms`).join('; ')}`,
+  );
+}
+
+main()
+  .then(async () => {
+    await redis?.stop();
+    killAll();
+    process.exit(0);
+  })
+  .catch(async (err: Error) => {
+    log(`FAILED: ${err.stack ?? err.message}`);
+    killAll();
+    await redis?.stop().catch(() => {});
+    process.exit(1);
+  });
