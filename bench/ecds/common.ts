@@ -26,6 +26,8 @@ export type ToClient =
       type: 'trigger';
       /** The client sends this HTTP request itself, so every timestamp is on the client's clock. */
       request: { url: string; method: string; headers: Record<string, string>; body?: string };
+      /** GET before the clock starts, so fetch/undici and the target's HTTP path are warm. */
+      warmupUrl: string;
       timeoutMs: number;
     };
 

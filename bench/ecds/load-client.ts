@@ -108,6 +108,7 @@ async function trigger(msg: Extract<ToClient, { type: 'trigger' }>): Promise<voi
     if (updated === initialVersion.length) resolve();
   });
   const { url, method, headers, body } = msg.request;
+  for (let i = 0; i < 3; i++) await (await fetch(msg.warmupUrl, { headers })).arrayBuffer();
   t0 = performance.now();
   const response = fetch(url, { method, headers, ...(body !== undefined && { body }) }).then(async (res) => {
     await res.arrayBuffer();

@@ -212,6 +212,7 @@ interface Target {
   grpcTarget: string;
   token: string;
   trigger: Extract<ToClient, { type: 'trigger' }>['request'];
+  warmupUrl: string;
   stop(): Promise<void>;
   /** After stop(), with --cpu-prof: the server's profile file. */
   profile?: () => string | undefined;
@@ -235,6 +236,7 @@ async function startManagementServer(kind: Kind, n: number, slot: string, cpuPro
       headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ spec: slotSpec({ config: { header: 'x-powered-by', value: 'wasmfleet-2' } }) }),
     },
+    warmupUrl: `${server.http}/api/v1/slots/${slot}`,
     stop: async () => {
       await server.stop('SIGTERM');
     },
@@ -275,6 +277,7 @@ async function startFloor(slot: string): Promise<Target> {
     grpcTarget: `127.0.0.1:${ports.grpcPort}`,
     token: 'floor-does-not-check',
     trigger: { url: `http://127.0.0.1:${ports.httpPort}/trigger`, method: 'POST', headers: {} },
+    warmupUrl: `http://127.0.0.1:${ports.httpPort}/warmup`,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -354,7 +357,7 @@ async function measure(which: 'server' | 'floor', kind: Kind, n: number, o: Opti
 
     const cpu0 = cpuMs(target.pid);
     const hr0 = process.hrtime.bigint();
-    client.send({ type: 'trigger', request: target.trigger, timeoutMs: o.updateTimeoutMs });
+    client.send({ type: 'trigger', request: target.trigger, warmupUrl: target.warmupUrl, timeoutMs: o.updateTimeoutMs });
     const res = await client.next('result', o.updateTimeoutMs + 15_000);
     const cpu1 = await quietCpu(target.pid, 200, 10, 15_000);
     const hr1 = process.hrtime.bigint();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTO_INCLUDE_DIRS } from '../../libs/envoy/src/proto-root.js';
 import { startRedis, type TestRedis } from '../../testing/redis-server.js';
 import { startServer, type ServerProcess } from '../../testing/server-process.js';
-import { SHA_A, SHA_B, slotSpec } from '../../testing/slot-fixtures.js';
+import { SHA_B, slotSpec } from '../../testing/slot-fixtures.js';
 import { PYTHON, PythonScript, type ScriptEvent } from './python-script.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -7,7 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ValidationError } from '@wasmfleet/api';
 import { adminTokenFromFile } from './app/admin-token.js';
 import { AppModule } from './app/app.module.js';
-import { createServerContext } from './app/server-context.js';
+import { createServerContext, type ServerContext } from './app/server-context.js';
 import { loadServerConfig } from './config/server-config.js';
 import { RedisNotInstalledError, startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 
@@ -39,27 +39,37 @@ async function main(): Promise<void> {
     logger.log(`admin token ${generated.created ? 'written to' : 'read from'} ${generated.file}`);
   }
 
-  const ctx = await createServerContext({
-    redisUrl,
-    redisPrefix: config.redisPrefix,
-    adminToken,
-    log: (level, message) => (level === 'warn' ? logger.warn(message) : logger.debug(message)),
-  });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(ctx), new FastifyAdapter({ bodyLimit: 1024 * 1024 }), {
-    logger,
-  });
-  await app.listen(config.httpPort, config.bind);
-  const httpPort = (app.getHttpServer().address() as { port: number }).port;
-  const grpcPort = await ctx.ecds.start(config.bind, config.grpcPort);
-  logger.log(`ready: REST http://${config.bind}:${httpPort} · ECDS gRPC ${config.bind}:${grpcPort}`);
+  let ctx: ServerContext | undefined;
+  let app: NestFastifyApplication | undefined;
+  try {
+    ctx = await createServerContext({
+      redisUrl,
+      redisPrefix: config.redisPrefix,
+      adminToken,
+      log: (level, message) => (level === 'warn' ? logger.warn(message) : logger.debug(message)),
+    });
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.register(ctx), new FastifyAdapter({ bodyLimit: 1024 * 1024 }), {
+      logger,
+    });
+    await app.listen(config.httpPort, config.bind);
+    const httpPort = (app.getHttpServer().address() as { port: number }).port;
+    const grpcPort = await ctx.ecds.start(config.bind, config.grpcPort);
+    logger.log(`ready: REST http://${config.bind}:${httpPort} · ECDS gRPC ${config.bind}:${grpcPort}`);
+  } catch (err) {
+    // Leave nothing running behind a failed start (an embedded redis-server above all).
+    await app?.close().catch(() => undefined);
+    await ctx?.close().catch(() => undefined);
+    await embedded?.stop();
+    throw err;
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: shutting down`);
-    await app.close();
-    await ctx.close();
+    await app!.close();
+    await ctx!.close();
     await embedded?.stop();
     process.exit(0);
   };
@@ -70,6 +80,8 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof ValidationError || err instanceof RedisNotInstalledError) {
     console.error(`wasmfleet-server: ${err.message}`);
+  } else if ((err as { code?: string }).code === 'EADDRINUSE') {
+    console.error(`wasmfleet-server: ${(err as Error).message}: another process holds the port; set WASMFLEET_HTTP_PORT or stop it`);
   } else {
     console.error('wasmfleet-server failed to start:', err);
   }

@@ -126,7 +126,9 @@ export class EcdsGrpcServer {
     });
     const host = bind.includes(':') ? `[${bind}]` : bind;
     const bound = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(new Error(`cannot listen for ECDS gRPC on ${host}:${port} (${err.message}); set WASMFLEET_GRPC_PORT`)) : resolve(p),
+      ),
     );
     this.server = server;
     return bound;
