@@ -26,13 +26,14 @@ export type ToClient =
       type: 'trigger';
       /** The client sends this HTTP request itself, so every timestamp is on the client's clock. */
       request: { url: string; method: string; headers: Record<string, string>; body?: string };
-      /** GET before the clock starts, so fetch/undici and the target's HTTP path are warm. */
-      warmupUrl: string;
       timeoutMs: number;
-    };
+    }
+  /** A few GETs before the measurement, so fetch/undici and the target's HTTP path are warm. */
+  | { type: 'warmup'; url: string; headers: Record<string, string> };
 
 /** Load client → orchestrator. */
 export type FromClient =
+  | { type: 'warmed' }
   | { type: 'progress'; opened: number; ready: number; errors: number }
   | { type: 'opened'; opened: number; ready: number; errors: number; firstError?: string; setupMs: number }
   | {

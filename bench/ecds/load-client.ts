@@ -108,7 +108,6 @@ async function trigger(msg: Extract<ToClient, { type: 'trigger' }>): Promise<voi
     if (updated === initialVersion.length) resolve();
   });
   const { url, method, headers, body } = msg.request;
-  for (let i = 0; i < 3; i++) await (await fetch(msg.warmupUrl, { headers })).arrayBuffer();
   t0 = performance.now();
   const response = fetch(url, { method, headers, ...(body !== undefined && { body }) }).then(async (res) => {
     await res.arrayBuffer();
@@ -133,8 +132,13 @@ async function trigger(msg: Extract<ToClient, { type: 'trigger' }>): Promise<voi
   });
 }
 
+async function warmup(msg: Extract<ToClient, { type: 'warmup' }>): Promise<void> {
+  for (let i = 0; i < 3; i++) await (await fetch(msg.url, { headers: msg.headers })).arrayBuffer();
+  send({ type: 'warmed' });
+}
+
 process.on('message', (msg: ToClient) => {
-  const run = msg.type === 'open' ? open(msg) : trigger(msg);
+  const run = msg.type === 'open' ? open(msg) : msg.type === 'warmup' ? warmup(msg) : trigger(msg);
   run.catch((err: Error) => send({ type: 'fatal', message: err.stack ?? err.message }));
 });
 // The orchestrator kills this process; also go when it goes.

@@ -355,9 +355,12 @@ async function measure(which: 'server' | 'floor', kind: Kind, n: number, o: Opti
     await quietCpu(target.pid, 500, 10, 15_000);
     const rssIdleKiB = rssKiB(target.pid);
 
+    client.send({ type: 'warmup', url: target.warmupUrl, headers: target.trigger.headers });
+    await client.next('warmed', 10_000);
+    await quietCpu(target.pid, 200, 10, 5_000);
     const cpu0 = cpuMs(target.pid);
     const hr0 = process.hrtime.bigint();
-    client.send({ type: 'trigger', request: target.trigger, warmupUrl: target.warmupUrl, timeoutMs: o.updateTimeoutMs });
+    client.send({ type: 'trigger', request: target.trigger, timeoutMs: o.updateTimeoutMs });
     const res = await client.next('result', o.updateTimeoutMs + 15_000);
     const cpu1 = await quietCpu(target.pid, 200, 10, 15_000);
     const hr1 = process.hrtime.bigint();
