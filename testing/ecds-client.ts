@@ -10,7 +10,7 @@ let ctor: grpc.ServiceClientConstructor | undefined;
 function clientConstructor(): grpc.ServiceClientConstructor {
   if (ctor) return ctor;
   const def = protoLoader.loadSync(
-    ['envoy/service/extension/v3/config_discovery.proto', 'envoy/extensions/filters/http/wasm/v3/wasm.proto', 'google/protobuf/wrappers.proto'],
+    ['envoy/service/extension/v3/config_discovery.proto', 'envoy/extensions/filters/http/wasm/v3/wasm.proto'],
     { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: PROTO_INCLUDE_DIRS },
   );
   const pkg = grpc.loadPackageDefinition(def) as any;
