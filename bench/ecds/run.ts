@@ -13,7 +13,8 @@
 // Needs `npx tsc -b` first (runs apps/server/dist/main.js) and redis-server on PATH.
 // Markdown table on stdout; progress on stderr.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis, type TestRedis } from '../../testing/redis-server.js';
@@ -291,8 +292,12 @@ async function startFloor(slot: string): Promise<Target> {
   };
 }
 
-/** Waits until the process used at most `maxMs` CPU over `windowMs`; returns the CPU reading at the start of that window. */
-async function quietCpu(pid: number, windowMs: number, maxMs: number, timeoutMs: number): Promise<number> {
+/** CPU share under which a target counts as idle (the --cpu-prof sampler thread alone uses a few percent). */
+let idleShare = 0.03;
+
+/** Waits until the process used at most idleShare of `windowMs` in CPU; returns the CPU reading at the start of that window. */
+async function quietCpu(pid: number, windowMs: number, timeoutMs: number): Promise<number> {
+  const maxMs = Math.max(10, windowMs * idleShare);
   const deadline = performance.now() + timeoutMs;
   let prev = cpuMs(pid);
   for (;;) {
@@ -329,7 +334,7 @@ async function measure(which: 'server' | 'floor', kind: Kind, n: number, o: Opti
   let profile: string | undefined;
   try {
     await sleep(1_000);
-    await quietCpu(target.pid, 200, 10, 5_000);
+    await quietCpu(target.pid, 200, 5_000);
     const rssBeforeKiB = rssKiB(target.pid);
     client = new LoadClient();
     client.send({
@@ -352,24 +357,26 @@ async function measure(which: 'server' | 'floor', kind: Kind, n: number, o: Opti
     });
     log(`${which} ${kind} ×${n}: ${opened.ready} streams ready in ${opened.setupMs} ms; waiting for idle`);
     await sleep(1_000);
-    await quietCpu(target.pid, 500, 10, 15_000);
+    await quietCpu(target.pid, 500, 15_000);
     const rssIdleKiB = rssKiB(target.pid);
 
     client.send({ type: 'warmup', url: target.warmupUrl, headers: target.trigger.headers });
     await client.next('warmed', 10_000);
-    await quietCpu(target.pid, 200, 10, 5_000);
+    await quietCpu(target.pid, 200, 5_000);
     const cpu0 = cpuMs(target.pid);
+    const clientCpu0 = cpuMs(client.child.pid!);
     const hr0 = process.hrtime.bigint();
     client.send({ type: 'trigger', request: target.trigger, timeoutMs: o.updateTimeoutMs });
     const res = await client.next('result', o.updateTimeoutMs + 15_000);
-    const cpu1 = await quietCpu(target.pid, 200, 10, 15_000);
+    const cpu1 = await quietCpu(target.pid, 200, 15_000);
+    const clientCpu1 = cpuMs(client.child.pid!);
     const hr1 = process.hrtime.bigint();
     if (res.triggerStatus !== 200) log(`${which} ${kind} ×${n}: trigger answered ${res.triggerStatus}`);
     if (res.errors > 0) log(`${which} ${kind} ×${n}: ${res.errors} stream errors, first: ${res.firstError}`);
     const l = res.latencies;
     log(
       `${which} ${kind} ×${n}: ${res.updated}/${n} updated; p50 ${fmt(ofAll(l, 50, n))} p99 ${fmt(ofAll(l, 99, n))} ` +
-        `100% ${fmt(ofAll(l, 100, n))} ms; trigger answered in ${res.triggerMs.toFixed(1)} ms; CPU ${cpu1 - cpu0} ms; ` +
+        `100% ${fmt(ofAll(l, 100, n))} ms; trigger answered in ${res.triggerMs.toFixed(1)} ms; CPU ${cpu1 - cpu0} ms (load client ${clientCpu1 - clientCpu0} ms); ` +
         `RSS ${rssBeforeKiB} → ${rssIdleKiB} KiB`,
     );
     await client.kill();
@@ -418,6 +425,8 @@ const fmt = (v: number | undefined, digits = 1) => (v === undefined ? 'n/a' : v.
 // ---- main -----------------------------------------------------------------------------------------------
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.cpuProf) idleShare = 0.1;
+  log(`loadavg ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${availableParallelism()} CPUs (other load skews the numbers)`);
   if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run \`npx tsc -b\` first`);
   const limit = openFilesLimit();
   const channels = Math.ceil(Math.max(...o.streams) / o.perChannel);
@@ -475,7 +484,7 @@ async function main(): Promise<void> {
           check(s.p99 === undefined ? false : s.p99 <= 1000, `p99 ≤ 1 s (${fmt(s.p99)} ms)`),
           check(
             f && s.p99 !== undefined && f.p99 !== undefined ? s.p99 <= 1.5 * f.p99 : undefined,
-            `p99 ≤ 1.5× floor (${ratio(s.p99, f?.p99)})`,
+            `p99 ≤ 1.5× floor (${s.p99 !== undefined && f?.p99 ? (s.p99 / f.p99).toFixed(3) : 'n/a'}×)`,
           ),
           check(s.rssPerStreamKiB <= 16, `≤ 16 KiB RSS per idle stream (${fmt(s.rssPerStreamKiB)})`),
         ].join('; '),

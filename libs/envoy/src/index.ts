@@ -18,3 +18,15 @@ export {
   type LocalCode,
 } from './wasm-filter.js';
 export { FAILURE_POLICY_VALUES } from './newer-envoy-fields.js';
+export {
+  MalformedMessage,
+  decodeSotwRequest,
+  encodeSotwRequest,
+  decodeDeltaRequest,
+  encodeDeltaRequest,
+  decodeSotwResponse,
+  encodeSotwResponse,
+  decodeDeltaResponse,
+  encodeDeltaResponse,
+} from './discovery-codec.js';
+export { structToJson, jsonToStruct } from './struct-json.js';

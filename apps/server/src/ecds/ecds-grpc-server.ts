@@ -14,7 +14,7 @@ import {
   type XdsObserver,
 } from '@wasmfleet/xds';
 import { AuthenticationError, type BearerTokenVerifier } from '../auth/bearer-token.js';
-import { MalformedRequest } from './discovery-codec.js';
+import { MalformedMessage } from '@wasmfleet/envoy';
 import { ecdsServiceDefinition } from './ecds-service-definition.js';
 import { fetchExtensionConfigs } from './fetch-extension-configs.js';
 
@@ -35,7 +35,7 @@ type Session = { handle(req: unknown): void; close(): void };
 type AnyCall = grpc.ServerDuplexStream<unknown, unknown> | grpc.ServerUnaryCall<unknown, unknown>;
 
 function statusOf(err: unknown): { code: grpc.status; details: string } {
-  if (err instanceof MalformedRequest) return { code: grpc.status.INVALID_ARGUMENT, details: err.reason };
+  if (err instanceof MalformedMessage) return { code: grpc.status.INVALID_ARGUMENT, details: err.reason };
   if (err instanceof AuthenticationError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
   if (err instanceof XdsProtocolError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   return { code: grpc.status.INTERNAL, details: 'internal error' };
@@ -84,7 +84,7 @@ export class EcdsGrpcServer {
       this.deps.observer.streamOpened(kind);
       call.on('data', (req: unknown) => {
         if (!session) return;
-        if (req instanceof MalformedRequest) return fail(req);
+        if (req instanceof MalformedMessage) return fail(req);
         try {
           session.handle(req);
         } catch (err) {
@@ -101,11 +101,11 @@ export class EcdsGrpcServer {
     };
   }
 
-  private fetch(call: grpc.ServerUnaryCall<SotwRequest | MalformedRequest, SotwResponse>, done: grpc.sendUnaryData<SotwResponse>) {
+  private fetch(call: grpc.ServerUnaryCall<SotwRequest | MalformedMessage, SotwResponse>, done: grpc.sendUnaryData<SotwResponse>) {
     try {
       this.authenticate(call);
       const req = call.request;
-      if (req instanceof MalformedRequest) throw req;
+      if (req instanceof MalformedMessage) throw req;
       done(null, fetchExtensionConfigs(this.deps.cache, req, TypeUrls.typedExtensionConfig));
     } catch (err) {
       done(statusOf(err));

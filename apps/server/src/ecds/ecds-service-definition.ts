@@ -1,42 +1,36 @@
 // grpc-js service definition of envoy.service.extension.v3.ExtensionConfigDiscoveryService with our codec.
+// Requests that do not decode reach the handlers as MalformedMessage values (→ INVALID_ARGUMENT).
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import {
   decodeDeltaRequest,
-  decodeResponse,
+  decodeDeltaResponse,
   decodeSotwRequest,
+  decodeSotwResponse,
+  encodeDeltaRequest,
   encodeDeltaResponse,
-  encodeRequest,
+  encodeSotwRequest,
   encodeSotwResponse,
-} from './discovery-codec.js';
+} from '@wasmfleet/envoy';
 
 const SERVICE = 'envoy.service.extension.v3.ExtensionConfigDiscoveryService';
 
+const sotw = {
+  requestSerialize: encodeSotwRequest,
+  requestDeserialize: decodeSotwRequest,
+  responseSerialize: encodeSotwResponse,
+  responseDeserialize: decodeSotwResponse,
+};
+
 export const ecdsServiceDefinition: ServiceDefinition = {
-  StreamExtensionConfigs: {
-    path: `/${SERVICE}/StreamExtensionConfigs`,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: (obj) => encodeRequest('sotw', obj),
-    requestDeserialize: decodeSotwRequest,
-    responseSerialize: encodeSotwResponse,
-    responseDeserialize: (buf) => decodeResponse('sotw', buf),
-  },
+  StreamExtensionConfigs: { path: `/${SERVICE}/StreamExtensionConfigs`, requestStream: true, responseStream: true, ...sotw },
   DeltaExtensionConfigs: {
     path: `/${SERVICE}/DeltaExtensionConfigs`,
     requestStream: true,
     responseStream: true,
-    requestSerialize: (obj) => encodeRequest('delta', obj),
+    requestSerialize: encodeDeltaRequest,
     requestDeserialize: decodeDeltaRequest,
     responseSerialize: encodeDeltaResponse,
-    responseDeserialize: (buf) => decodeResponse('delta', buf),
+    responseDeserialize: decodeDeltaResponse,
   },
-  FetchExtensionConfigs: {
-    path: `/${SERVICE}/FetchExtensionConfigs`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (obj) => encodeRequest('sotw', obj),
-    requestDeserialize: decodeSotwRequest,
-    responseSerialize: encodeSotwResponse,
-    responseDeserialize: (buf) => decodeResponse('sotw', buf),
-  },
+  FetchExtensionConfigs: { path: `/${SERVICE}/FetchExtensionConfigs`, requestStream: false, responseStream: false, ...sotw },
 };

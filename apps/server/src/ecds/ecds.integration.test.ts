@@ -210,9 +210,10 @@ describe('authentication and bad input', () => {
       authMetadata(server.token),
     );
     const probe = new StreamProbe(call);
-    probe.write(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
+    probe.write(Buffer.from([0xa7, 0x06])); // field 100 with wire type 7, which does not exist
     const err = await probe.failure();
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toMatch(/DiscoveryRequest does not decode/);
     raw.close();
     expect((await fetch(`${server.http}/healthz`)).status).toBe(200);
   });
