@@ -10,10 +10,12 @@ export default defineConfig({
       '@wasmfleet/xds': lib('xds'),
       '@wasmfleet/envoy': lib('envoy'),
       '@wasmfleet/api': lib('api'),
+      '@wasmfleet/proxy-wasm': lib('proxy-wasm'),
     },
   },
   test: {
-    include: ['{apps,libs}/*/src/**/*.test.ts', 'e2e/**/*.test.ts'],
+    include: ['{apps,libs}/*/src/**/*.test.ts', 'e2e/**/*.test.ts', 'examples/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

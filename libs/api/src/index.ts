@@ -1,2 +1,3 @@
 export { ValidationError, parseOrThrow, type FieldProblem } from './validation-error.js';
 export * from './slot.js';
+export { wasmFilterConfigOf } from './slot-wasm-config.js';

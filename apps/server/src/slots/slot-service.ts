@@ -4,10 +4,10 @@ import {
   parseOrThrow,
   SlotNameSchema,
   UpdateSlotRequestSchema,
+  wasmFilterConfigOf,
   type Slot,
 } from '@wasmfleet/api';
 import { encodeWasmFilter } from '@wasmfleet/envoy';
-import { wasmFilterConfigOf } from './slot-resource.js';
 import type { SlotStore } from './slot-store.js';
 
 export class SlotService {
@@ -20,14 +20,14 @@ export class SlotService {
   async create(body: unknown): Promise<Slot> {
     const req = parseOrThrow(CreateSlotRequestSchema, body);
     // Encoding is the last check before anything is written: a config Envoy could not take is refused here.
-    encodeWasmFilter(wasmFilterConfigOf({ name: req.name, version: '0', spec: req.spec, createdAt: '', updatedAt: '' }));
+    encodeWasmFilter(wasmFilterConfigOf(req.name, req.spec));
     return this.store.create(req.name, req.spec);
   }
 
   async update(rawName: unknown, body: unknown): Promise<Slot> {
     const name = this.name(rawName);
     const req = parseOrThrow(UpdateSlotRequestSchema, body);
-    encodeWasmFilter(wasmFilterConfigOf({ name, version: '0', spec: req.spec, createdAt: '', updatedAt: '' }));
+    encodeWasmFilter(wasmFilterConfigOf(name, req.spec));
     return this.store.update(name, req.spec, req.expectedVersion);
   }
 
