@@ -37,7 +37,7 @@ class AddHeaderRoot extends RootContext {
       log(LogLevelValues.error, ROOT_ID + ": could not read the plugin configuration");
       return false;
     }
-    let config = parseConfig(text!);
+    let config = parseConfig(text);
     let header = config.getString("header", DEFAULT_HEADER).toLowerCase();
     let value = config.getString("value", DEFAULT_VALUE);
     if (config.ok && !validHeaderName(header)) config.fail('"header" must be a non-empty HTTP header name');

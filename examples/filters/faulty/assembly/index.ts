@@ -50,7 +50,7 @@ class FaultyRoot extends RootContext {
       log(LogLevelValues.error, ROOT_ID + ": could not read the plugin configuration");
       return false;
     }
-    let config = parseConfig(text!);
+    let config = parseConfig(text);
     let rate = config.getNumber("failureRate", 0.3);
     let trap = config.getBool("trap", false);
     let status = config.getNumber("status", 500);

@@ -51,7 +51,7 @@ class RateLimitRoot extends RootContext {
       log(LogLevelValues.error, ROOT_ID + ": could not read the plugin configuration");
       return false;
     }
-    let config = parseConfig(text!);
+    let config = parseConfig(text);
     let rps = config.getNumber("requestsPerSecond", DEFAULT_RPS);
     let defaultBurst = Math.ceil(rps);
     if (defaultBurst < 1) defaultBurst = 1;
@@ -71,7 +71,7 @@ class RateLimitRoot extends RootContext {
     this.nsPerToken = <u64>perToken;
     this.capacityNs = <u64>burst * this.nsPerToken;
     this.started = false; // a new configuration starts with a full bucket
-    log(LogLevelValues.info, ROOT_ID + ": " + rps.toString() + " requests/s, burst " + burst.toString() +
+    log(LogLevelValues.info, ROOT_ID + ": " + rps.toString() + " requests/s, burst " + (<u64>burst).toString() +
       ", one token per " + this.nsPerToken.toString() + " ns");
     return true;
   }

@@ -55,7 +55,7 @@ export class Config {
   getString(key: string, fallback: string): string {
     let f = this.find(key);
     if (f === null) return fallback;
-    let field = f!;
+    let field = f;
     if (field.kind == KIND_NULL) return fallback;
     if (field.kind != KIND_STRING) {
       this.fail('"' + key + '" must be a string');
@@ -68,7 +68,7 @@ export class Config {
   getNumber(key: string, fallback: f64): f64 {
     let f = this.find(key);
     if (f === null) return fallback;
-    let field = f!;
+    let field = f;
     if (field.kind == KIND_NULL) return fallback;
     if (field.kind != KIND_NUMBER) {
       this.fail('"' + key + '" must be a number');
@@ -81,7 +81,7 @@ export class Config {
   getBool(key: string, fallback: bool): bool {
     let f = this.find(key);
     if (f === null) return fallback;
-    let field = f!;
+    let field = f;
     if (field.kind == KIND_NULL) return fallback;
     if (field.kind != KIND_BOOL) {
       this.fail('"' + key + '" must be true or false');
