@@ -14,10 +14,12 @@ if [ "$(printf '%s\n%s\n' "$need_node" "$have_node" | sort -V | head -n1)" != "$
 fi
 
 # Debian package → a command or file that shows it is installed.
-declare -A probe=([redis-server]="redis-server")
+# clang-14 + lld-14 build the C example filter (npm run build builds every workspace).
+declare -A probe=([redis-server]="redis-server" [clang-14]="clang-14" [lld-14]="wasm-ld-14")
 if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
   probe[python3-grpcio]="/usr/lib/python3/dist-packages/grpc/__init__.py"
   probe[python3-grpc-tools]="/usr/lib/python3/dist-packages/grpc_tools/protoc.py"
+  probe[wabt]="wat2wasm"
 fi
 missing=()
 for pkg in "${!probe[@]}"; do
