@@ -1,7 +1,7 @@
 // The ECDS benchmark's floor: a bare grpc-js server on the same service paths as the management server,
 // with identity (Buffer) serializers and no per-stream logic. Each stream gets one pre-encoded initial
-// response after its first request (later requests, the ACKs, are read and dropped); `POST /trigger` on
-// the HTTP port writes ONE pre-encoded update buffer to every open stream. What grpc-js + HTTP/2 cost
+// response after its first request (later requests, the ACKs, are read and dropped); each `POST /trigger`
+// on the HTTP port encodes the next version ONCE and writes that one buffer to every open stream. What grpc-js + HTTP/2 cost
 // at best, so the management server's numbers can be read against it.
 // Prints one JSON line {"grpcPort","httpPort"} on stdout when ready.
 import * as grpc from '@grpc/grpc-js';
@@ -48,10 +48,14 @@ function encodeDelta(version: string, nonce: string, value: string): Buffer {
   );
 }
 
-const buffers: Record<Kind, { initial: Buffer; update: Buffer }> = {
-  sotw: { initial: encodeSotw('0000000000000001', '1', 'wasmfleet'), update: encodeSotw('0000000000000002', '2', 'wasmfleet-2') },
-  delta: { initial: encodeDelta('1', '1', 'wasmfleet'), update: encodeDelta('2', '2', 'wasmfleet-2') },
-};
+/** The response of resource version `v` (1 = initial); the config value changes with it, like a slot update. */
+function encoded(kind: Kind, v: number): Buffer {
+  const value = v === 1 ? 'wasmfleet' : `wasmfleet-${v}`;
+  return kind === 'sotw' ? encodeSotw(v.toString(16).padStart(16, '0'), String(v), value) : encodeDelta(String(v), String(v), value);
+}
+
+const initial: Record<Kind, Buffer> = { sotw: encoded('sotw', 1), delta: encoded('delta', 1) };
+let version = 1;
 
 const open: Record<Kind, Set<grpc.ServerDuplexStream<Buffer, Buffer>>> = { sotw: new Set(), delta: new Set() };
 
@@ -63,7 +67,7 @@ function handler(kind: Kind) {
     call.on('data', () => {
       if (!first) return;
       first = false;
-      call.write(buffers[kind].initial);
+      call.write(initial[kind]);
     });
     call.on('end', () => {
       drop();
@@ -107,10 +111,14 @@ const trigger = http.createServer((req, res) => {
       res.writeHead(404).end();
       return;
     }
+    // Each trigger is the next version; encoded once per kind, then the same buffer goes to every stream.
+    version += 1;
     let streams = 0;
     for (const kind of ['sotw', 'delta'] as const) {
+      if (open[kind].size === 0) continue;
+      const update = encoded(kind, version);
       for (const call of open[kind]) {
-        call.write(buffers[kind].update);
+        call.write(update);
         streams += 1;
       }
     }

@@ -54,7 +54,11 @@ if (!process.send) {
 // Stream state, by stream index.
 let kind: Kind = 'sotw';
 let slot = '';
-let initialVersion: Array<string | undefined> = [];
+let streams = 0;
+/** The version each stream holds now (undefined until its initial config). */
+let current: Array<string | undefined> = [];
+/** What each stream held when the current trigger was sent: a different version is the update. */
+let baseline: Array<string | undefined> = [];
 let updatedAt: Float64Array = new Float64Array(0);
 const calls: Array<grpc.ClientDuplexStream<any, any>> = [];
 let ready = 0;
@@ -79,17 +83,16 @@ function openStream(client: any, index: number, token: string): void {
   call.on('data', (res: any) => {
     const now = performance.now();
     const version = versionOf(res);
-    const initial = initialVersion[index];
-    if (initial === undefined) {
-      initialVersion[index] = version;
+    const held = current[index];
+    current[index] = version;
+    if (held === undefined) {
       ready += 1;
-    } else if (version !== initial && updatedAt[index] === 0) {
-      if (t0 === undefined) early += 1;
-      else {
-        updatedAt[index] = Math.max(now - t0, Number.MIN_VALUE);
-        updated += 1;
-        if (updated === initialVersion.length) onUpdate?.();
-      }
+    } else if (t0 === undefined) {
+      if (version !== held) early += 1;
+    } else if (version !== baseline[index] && updatedAt[index] === 0) {
+      updatedAt[index] = Math.max(now - t0, Number.MIN_VALUE);
+      updated += 1;
+      if (updated === streams) onUpdate?.();
     }
     // ACK, as Envoy does.
     if (kind === 'sotw') {
@@ -111,8 +114,8 @@ async function open(msg: Extract<ToClient, { type: 'open' }>): Promise<void> {
   const started = performance.now();
   kind = msg.kind;
   slot = msg.slot;
-  // Sized before any stream exists, so `updated === initialVersion.length` means every stream.
-  initialVersion = new Array<string | undefined>(msg.streams).fill(undefined);
+  streams = msg.streams;
+  current = new Array<string | undefined>(msg.streams).fill(undefined);
   updatedAt = new Float64Array(msg.streams);
   const clients: any[] = [];
   let opened = 0;
@@ -139,10 +142,10 @@ async function open(msg: Extract<ToClient, { type: 'open' }>): Promise<void> {
 }
 
 async function trigger(msg: Extract<ToClient, { type: 'trigger' }>): Promise<void> {
-  const all = new Promise<void>((resolve) => {
-    onUpdate = resolve;
-    if (updated === initialVersion.length) resolve();
-  });
+  baseline = current.slice();
+  updatedAt.fill(0);
+  updated = 0;
+  const all = new Promise<void>((resolve) => (onUpdate = resolve));
   const { url, method, headers, body } = msg.request;
   t0 = performance.now();
   const response = fetch(url, { method, headers, ...(body !== undefined && { body }) }).then(async (res) => {
@@ -152,12 +155,14 @@ async function trigger(msg: Extract<ToClient, { type: 'trigger' }>): Promise<voi
   // On timeout the result simply has fewer than `streams` latencies.
   await Promise.race([all, new Promise<void>((r) => setTimeout(r, msg.timeoutMs))]);
   const trig = await Promise.race([response, new Promise<{ status: number; ms: number }>((r) => setTimeout(() => r({ status: 0, ms: -1 }), 5_000))]);
+  t0 = undefined;
+  onUpdate = undefined;
   const latencies: number[] = [];
   for (const t of updatedAt) if (t > 0) latencies.push(t);
   latencies.sort((a, b) => a - b);
   send({
     type: 'result',
-    streams: initialVersion.length,
+    streams,
     updated,
     latencies,
     triggerStatus: trig.status,

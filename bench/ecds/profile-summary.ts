@@ -42,8 +42,11 @@ export interface ProfileSummary {
   areas: Array<[string, number]>;
 }
 
-/** Times in ms; `fromUs`/`toUs` on the profile's clock (CLOCK_MONOTONIC µs, like process.hrtime). */
-export function summarizeProfile(file: string, fromUs?: number, toUs?: number, top = 15): ProfileSummary {
+/**
+ * Times in ms. `windows`: [fromUs, toUs] pairs on the profile's clock (CLOCK_MONOTONIC µs, like
+ * process.hrtime); default the whole profile.
+ */
+export function summarizeProfile(file: string, windows?: Array<[number, number]>, top = 15): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -55,15 +58,15 @@ export function summarizeProfile(file: string, fromUs?: number, toUs?: number, t
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
   const areas = new Map<string, number>();
-  const from = fromUs ?? p.startTime;
-  const to = toUs ?? p.endTime;
+  const spans = windows ?? [[p.startTime, p.endTime]];
+  const inWindow = (t: number) => spans.some(([from, to]) => t >= from && t <= to);
   let t = p.startTime;
   let sampled = 0;
   for (let i = 0; i < p.samples.length; i++) {
     t += p.timeDeltas[i] ?? 0;
     // A sample stands for the time until the next one.
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
-    if (t < from || t > to) continue;
+    if (!inWindow(t)) continue;
     const node = byId.get(p.samples[i]!)!;
     const fn = node.callFrame.functionName;
     if (fn === '(idle)' || fn === '(program)') continue;
@@ -81,7 +84,7 @@ export function summarizeProfile(file: string, fromUs?: number, toUs?: number, t
   }
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top);
   return {
-    windowMs: (to - from) / 1000,
+    windowMs: spans.reduce((sum, [from, to]) => sum + (to - from), 0) / 1000,
     sampledMs: sampled,
     topSelf: sorted(self),
     topInclusive: sorted(incl).filter(([k]) => k !== '(root)'),
@@ -93,7 +96,7 @@ export function formatSummary(s: ProfileSummary): string {
   const rows = (title: string, list: Array<[string, number]>) =>
     [`  ${title}:`, ...list.map(([k, ms]) => `    ${ms.toFixed(1).padStart(8)} ms  ${k}`)].join('\n');
   return [
-    `  window ${s.windowMs.toFixed(0)} ms, on-CPU (JS thread, non-idle) ${s.sampledMs.toFixed(0)} ms`,
+    `  window(s) ${s.windowMs.toFixed(0)} ms, on-CPU (JS thread, non-idle) ${s.sampledMs.toFixed(0)} ms`,
     rows('self time by area', s.areas),
     rows('self time by function', s.topSelf),
     rows('inclusive time by function', s.topInclusive),
@@ -106,5 +109,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error('usage: profile-summary.ts <file.cpuprofile> [fromUs toUs]');
     process.exit(2);
   }
-  console.log(formatSummary(summarizeProfile(file, from ? Number(from) : undefined, to ? Number(to) : undefined)));
+  console.log(formatSummary(summarizeProfile(file, from && to ? [[Number(from), Number(to)]] : undefined)));
 }

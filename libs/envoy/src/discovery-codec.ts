@@ -11,14 +11,22 @@ import type {
   SotwRequest,
   SotwResponse,
 } from '@wasmfleet/xds';
+import type protobuf from 'protobufjs';
 import { lookupType } from './proto-root.js';
+import { encodeDeltaResponseFast, encodeSotwResponseFast } from './discovery-response-writer.js';
 import { jsonToStruct, structToJson } from './struct-json.js';
 
+/** Looks a type up once, on first use (the root loads lazily). */
+function memo(name: string): () => protobuf.Type {
+  let type: protobuf.Type | undefined;
+  return () => (type ??= lookupType(name));
+}
+
 const types = {
-  request: () => lookupType('envoy.service.discovery.v3.DiscoveryRequest'),
-  response: () => lookupType('envoy.service.discovery.v3.DiscoveryResponse'),
-  deltaRequest: () => lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest'),
-  deltaResponse: () => lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse'),
+  request: memo('envoy.service.discovery.v3.DiscoveryRequest'),
+  response: memo('envoy.service.discovery.v3.DiscoveryResponse'),
+  deltaRequest: memo('envoy.service.discovery.v3.DeltaDiscoveryRequest'),
+  deltaResponse: memo('envoy.service.discovery.v3.DeltaDiscoveryResponse'),
 };
 
 export class MalformedMessage {
@@ -28,7 +36,7 @@ export class MalformedMessage {
 type Decoded = Record<string, any>;
 const toObjectOptions = { longs: String, enums: String, defaults: true, arrays: true, objects: true } as const;
 
-function decodeWith(type: () => ReturnType<typeof lookupType>, buf: Uint8Array, what: string): Decoded | MalformedMessage {
+function decodeWith(type: () => protobuf.Type, buf: Uint8Array, what: string): Decoded | MalformedMessage {
   try {
     return type().toObject(type().decode(buf), toObjectOptions);
   } catch (err) {
@@ -36,7 +44,7 @@ function decodeWith(type: () => ReturnType<typeof lookupType>, buf: Uint8Array, 
   }
 }
 
-function encodeWith(type: () => ReturnType<typeof lookupType>, msg: Decoded): Buffer {
+function encodeWith(type: () => protobuf.Type, msg: Decoded): Buffer {
   return Buffer.from(type().encode(msg as never).finish());
 }
 
@@ -54,19 +62,37 @@ function errorIn(e: Decoded | null | undefined): ErrorDetail | undefined {
 }
 
 const anyIn = (a: Decoded | null | undefined): AnyMessage => ({ typeUrl: a?.['type_url'] ?? '', value: a?.['value'] ?? new Uint8Array() });
-const anyOut = (a: AnyMessage): Decoded => ({ type_url: a.typeUrl, value: a.value });
+
+/**
+ * Requests are decoded to protobufjs message instances and read field by field: an ACK arrives from every
+ * stream after every push, and converting each whole message to a plain object (toObject) is wasted work.
+ * Only the node, sent on a stream's first request, goes through toObject.
+ */
+function decodeInstance(type: () => protobuf.Type, buf: Uint8Array, what: string): Decoded | MalformedMessage {
+  try {
+    return type().decode(buf) as unknown as Decoded;
+  } catch (err) {
+    return new MalformedMessage(`${what} does not decode: ${(err as Error).message}`);
+  }
+}
+
+function nodeOfInstance(node: protobuf.Message | null | undefined): NodeInfo | undefined {
+  if (!node) return undefined;
+  const type = (node as unknown as { $type: protobuf.Type }).$type;
+  return nodeIn(type.toObject(node, toObjectOptions));
+}
 
 export function decodeSotwRequest(buf: Uint8Array): SotwRequest | MalformedMessage {
-  const r = decodeWith(types.request, buf, 'DiscoveryRequest');
+  const r = decodeInstance(types.request, buf, 'DiscoveryRequest');
   if (r instanceof MalformedMessage) return r;
-  const node = nodeIn(r['node']);
+  const node = nodeOfInstance(r['node']);
   const errorDetail = errorIn(r['error_detail']);
   return {
-    versionInfo: r['version_info'],
+    versionInfo: r['version_info'] ?? '',
     ...(node && { node }),
-    resourceNames: r['resource_names'],
-    typeUrl: r['type_url'],
-    responseNonce: r['response_nonce'],
+    resourceNames: r['resource_names'] ?? [],
+    typeUrl: r['type_url'] ?? '',
+    responseNonce: r['response_nonce'] ?? '',
     ...(errorDetail && { errorDetail }),
   };
 }
@@ -83,17 +109,17 @@ export function encodeSotwRequest(req: SotwRequest): Buffer {
 }
 
 export function decodeDeltaRequest(buf: Uint8Array): DeltaRequest | MalformedMessage {
-  const r = decodeWith(types.deltaRequest, buf, 'DeltaDiscoveryRequest');
+  const r = decodeInstance(types.deltaRequest, buf, 'DeltaDiscoveryRequest');
   if (r instanceof MalformedMessage) return r;
-  const node = nodeIn(r['node']);
+  const node = nodeOfInstance(r['node']);
   const errorDetail = errorIn(r['error_detail']);
   return {
     ...(node && { node }),
-    typeUrl: r['type_url'],
-    resourceNamesSubscribe: r['resource_names_subscribe'],
-    resourceNamesUnsubscribe: r['resource_names_unsubscribe'],
-    initialResourceVersions: r['initial_resource_versions'],
-    responseNonce: r['response_nonce'],
+    typeUrl: r['type_url'] ?? '',
+    resourceNamesSubscribe: r['resource_names_subscribe'] ?? [],
+    resourceNamesUnsubscribe: r['resource_names_unsubscribe'] ?? [],
+    initialResourceVersions: { ...(r['initial_resource_versions'] ?? {}) },
+    responseNonce: r['response_nonce'] ?? '',
     ...(errorDetail && { errorDetail }),
   };
 }
@@ -110,14 +136,8 @@ export function encodeDeltaRequest(req: DeltaRequest): Buffer {
   });
 }
 
-export function encodeSotwResponse(res: SotwResponse): Buffer {
-  return encodeWith(types.response, {
-    version_info: res.versionInfo,
-    resources: res.resources.map(anyOut),
-    type_url: res.typeUrl,
-    nonce: res.nonce,
-  });
-}
+/** Hot path of every push: see discovery-response-writer.ts. */
+export const encodeSotwResponse: (res: SotwResponse) => Buffer = encodeSotwResponseFast;
 
 export function decodeSotwResponse(buf: Uint8Array): SotwResponse | MalformedMessage {
   const r = decodeWith(types.response, buf, 'DiscoveryResponse');
@@ -125,15 +145,7 @@ export function decodeSotwResponse(buf: Uint8Array): SotwResponse | MalformedMes
   return { versionInfo: r['version_info'], resources: r['resources'].map(anyIn), typeUrl: r['type_url'], nonce: r['nonce'] };
 }
 
-export function encodeDeltaResponse(res: DeltaResponse): Buffer {
-  return encodeWith(types.deltaResponse, {
-    system_version_info: res.systemVersionInfo,
-    resources: res.resources.map((r) => ({ name: r.name, version: r.version, resource: anyOut(r.resource) })),
-    removed_resources: res.removedResources,
-    type_url: res.typeUrl,
-    nonce: res.nonce,
-  });
-}
+export const encodeDeltaResponse: (res: DeltaResponse) => Buffer = encodeDeltaResponseFast;
 
 export function decodeDeltaResponse(buf: Uint8Array): DeltaResponse | MalformedMessage {
   const r = decodeWith(types.deltaResponse, buf, 'DeltaDiscoveryResponse');

@@ -128,3 +128,29 @@ describe('ResourceCache', () => {
     expect(order).toEqual([1, 2, 2]);
   });
 });
+
+describe('ResourceCache fan-out in batches', () => {
+  it('calls the first batch at once and the rest on later turns of the event loop, each listener once', async () => {
+    const cache = new ResourceCache({ fanOutBatch: 3 });
+    const calls: number[] = [];
+    for (let i = 0; i < 8; i++) cache.watch('a', () => calls.push(i));
+    cache.set(res('a', '1'));
+    expect(calls).toEqual([0, 1, 2]);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([0, 1, 2, 3, 4, 5]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('reports errors of later batches to onListenerError', async () => {
+    const errors: unknown[] = [];
+    const cache = new ResourceCache({ fanOutBatch: 1, onListenerError: (e) => errors.push(e) });
+    cache.watch('a', () => undefined);
+    cache.watch('a', () => {
+      throw new Error('broken stream');
+    });
+    cache.set(res('a', '1'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(errors).toEqual([new Error('broken stream')]);
+  });
+});

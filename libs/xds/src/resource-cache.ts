@@ -15,6 +15,14 @@ export interface ResourceCacheOptions {
   resolver?: ResourceResolver;
   /** Epoch milliseconds; tests set it. */
   now?: () => number;
+  /**
+   * Calls at most this many listeners in one go, the rest after setImmediate, so a push to thousands of
+   * streams lets their writes reach the sockets (and other requests be served) while it goes on.
+   * Default: all at once, synchronously.
+   */
+  fanOutBatch?: number;
+  /** Where errors of listeners called in a later batch go (the caller of set() has returned by then). */
+  onListenerError?: (error: unknown) => void;
 }
 
 const identityResolver: ResourceResolver = (_node, _name, base) => base;
@@ -26,8 +34,12 @@ export class ResourceCache {
   private readonly watchers = new Map<string, Set<ResourceListener>>();
   private resolver: ResourceResolver;
   private readonly now: () => number;
+  private readonly fanOutBatch: number;
+  private readonly onListenerError: (error: unknown) => void;
 
   constructor(options: ResourceCacheOptions = {}) {
+    this.fanOutBatch = options.fanOutBatch ?? Number.POSITIVE_INFINITY;
+    this.onListenerError = options.onListenerError ?? ((error) => console.error('resource watcher failed:', error));
     this.resolver = options.resolver ?? identityResolver;
     this.now = options.now ?? Date.now;
   }
@@ -114,25 +126,38 @@ export class ResourceCache {
 
   /**
    * Calls the watchers of each name, then the wildcard watchers. A listener that throws does not stop the
-   * fan-out to the others (one broken stream must not starve the fleet); the errors are rethrown together
-   * afterwards so the caller still learns of them.
+   * fan-out to the others (one broken stream must not starve the fleet); the errors of the first batch are
+   * rethrown together afterwards so the caller still learns of them, later batches report to onListenerError.
    */
   private notify(names: Iterable<string>): void {
-    const errors: unknown[] = [];
+    // Snapshot: listeners may cancel or add watches while being called.
+    const calls: Array<[ResourceListener, string]> = [];
     for (const name of names) {
-      // Snapshot: listeners may cancel or add watches while being called.
-      const direct = this.watchers.get(name);
-      const wildcard = name === WILDCARD ? undefined : this.watchers.get(WILDCARD);
-      const listeners = [...(direct ?? []), ...(wildcard ?? [])];
-      for (const listener of listeners) {
-        try {
-          listener(name);
-        } catch (error) {
-          errors.push(error);
-        }
-      }
+      for (const listener of this.watchers.get(name) ?? []) calls.push([listener, name]);
+      if (name !== WILDCARD) for (const listener of this.watchers.get(WILDCARD) ?? []) calls.push([listener, name]);
     }
+    const errors = this.callBatch(calls, 0);
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} resource watchers failed`);
+  }
+
+  /** Calls one batch starting at `from`, schedules the next; returns this batch's errors. */
+  private callBatch(calls: Array<[ResourceListener, string]>, from: number): unknown[] {
+    const errors: unknown[] = [];
+    const end = Math.min(calls.length, from + this.fanOutBatch);
+    for (let i = from; i < end; i++) {
+      const [listener, name] = calls[i]!;
+      try {
+        listener(name);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (end < calls.length) {
+      setImmediate(() => {
+        for (const error of this.callBatch(calls, end)) this.onListenerError(error);
+      });
+    }
+    return errors;
   }
 }

@@ -3,14 +3,20 @@
 import { createHash } from 'node:crypto';
 
 const DIGEST_HEX_LENGTH = 16;
+/** Thousands of streams hold the same versions after a push: hash each distinct holding once. */
+const MEMO_LIMIT = 10_000;
+const memo = new Map<string, string>();
 
 /** sha256 over the name→version pairs sorted by name; short hex. */
 export function digestVersions(versions: ReadonlyMap<string, string>): string {
-  const names = [...versions.keys()].sort();
-  const hash = createHash('sha256');
-  for (const name of names) {
-    // NUL and LF cannot appear in resource names or versions we produce, so the encoding is unambiguous.
-    hash.update(name).update('\0').update(versions.get(name) ?? '').update('\n');
+  // NUL and LF cannot appear in resource names or versions we produce, so the encoding is unambiguous.
+  let key = '';
+  for (const name of [...versions.keys()].sort()) key += `${name}\0${versions.get(name) ?? ''}\n`;
+  let digest = memo.get(key);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(key).digest('hex').slice(0, DIGEST_HEX_LENGTH);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, digest);
   }
-  return hash.digest('hex').slice(0, DIGEST_HEX_LENGTH);
+  return digest;
 }

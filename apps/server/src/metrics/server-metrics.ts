@@ -30,9 +30,16 @@ export class ServerMetrics implements XdsObserver, EcdsStreamCounter {
     this.streams.dec({ kind });
   }
 
+  // Label children resolved once: onPush runs once per stream per push.
+  private readonly pushChildren = {
+    sotw: { pushes: this.pushes.labels({ kind: 'sotw' }), latency: this.pushLatency.labels({ kind: 'sotw' }) },
+    delta: { pushes: this.pushes.labels({ kind: 'delta' }), latency: this.pushLatency.labels({ kind: 'delta' }) },
+  };
+
   onPush(e: { kind: StreamKind; node: NodeInfo; names: string[]; latencyMs: number | undefined }): void {
-    this.pushes.inc({ kind: e.kind });
-    if (e.latencyMs !== undefined) this.pushLatency.observe({ kind: e.kind }, e.latencyMs / 1000);
+    const child = this.pushChildren[e.kind];
+    child.pushes.inc();
+    if (e.latencyMs !== undefined) child.latency.observe(e.latencyMs / 1000);
   }
 
   onAck(e: { kind: StreamKind }): void {

@@ -1,0 +1,314 @@
+// One instance of a filter module: its contexts, the calls into it, and the asynchronous work it
+// starts (ticks, HTTP callouts, queue notifications). Every call into the module runs under the
+// callback budget; a trap or an overrun marks the VM failed for good (Envoy treats a VM that trapped
+// as unusable), aborts its paused streams and cancels its timers and callouts.
+
+import { Action, LOG_LEVELS, type LogLevel } from './abi-constants.js';
+import { CallbackBudget } from './callback-budget.js';
+import { ProcExit, VmFailure, WasmFilterError } from './errors.js';
+import { GuestMemory } from './guest-memory.js';
+import { buildImports } from './host-imports.js';
+import { FAILED_CALLOUT, performCallout, type CalloutRequest, type CalloutResponse } from './http-callout.js';
+import { RootContext, StreamContext, type FilterContext } from './stream-context.js';
+import type { PluginMetrics } from './plugin-metrics.js';
+import type { QueueOwner, SharedState } from './shared-state.js';
+import type { AbiVersion, FilterModule, HttpRequest } from './types.js';
+import type { PluginIdentity } from './well-known-properties.js';
+
+export interface VmServices {
+  abi: AbiVersion;
+  plugin: PluginIdentity;
+  vmConfig: Uint8Array;
+  pluginConfig: Uint8Array;
+  overrides: ReadonlyMap<string, Uint8Array>;
+  /** Index into LOG_LEVELS of the lowest level kept. */
+  logLevel: number;
+  nowNanos: () => bigint;
+  shared: SharedState;
+  metrics: PluginMetrics;
+  httpCallTarget?: (cluster: string) => string | undefined;
+  callbackBudgetMs: number;
+  startBudgetMs: number;
+  log(level: LogLevel, message: string, stream: StreamContext | undefined): void;
+  /** Told once, when the VM traps or overruns (in an exchange or in a tick, callout or queue callback). */
+  onFailure(failure: VmFailure): void;
+}
+
+export const ROOT_CONTEXT_ID = 1;
+
+type Callback = (...args: number[]) => unknown;
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class FilterVm implements QueueOwner {
+  readonly mem = new GuestMemory();
+  readonly budget = new CallbackBudget();
+  readonly root = new RootContext(ROOT_CONTEXT_ID);
+  /** Which configuration proxy_get_configuration (ABI 0.1.0) answers. */
+  configPhase: 'vm-start' | 'configure' | 'running' = 'vm-start';
+  /** Set while proxy_on_http_call_response runs. */
+  calloutResponse?: CalloutResponse;
+  failure?: VmFailure;
+  private contexts = new Map<number, FilterContext>([[ROOT_CONTEXT_ID, this.root]]);
+  private nextContextId = ROOT_CONTEXT_ID + 1;
+  private currentId = ROOT_CONTEXT_ID;
+  private effectiveId = 0;
+  private fns: Record<string, Callback> = {};
+  private tickTimer?: NodeJS.Timeout;
+  private callouts = new Map<number, AbortController>();
+  private nextCalloutToken = 1;
+  private doneSignal?: () => void;
+  private closed = false;
+
+  private constructor(readonly services: VmServices) {}
+
+  get abi(): AbiVersion {
+    return this.services.abi;
+  }
+
+  /** Instantiates the module and runs start-up: _initialize/_start, on_vm_start, on_configure. */
+  static start(mod: FilterModule, services: VmServices): FilterVm {
+    const vm = new FilterVm(services);
+    let step: 'vm-start' | 'configure' = 'vm-start';
+    const budget = services.startBudgetMs;
+    try {
+      const imports = buildImports(vm, WebAssembly.Module.imports(mod.metered));
+      const instance = vm.budget.run(budget, () => new WebAssembly.Instance(mod.metered, imports));
+      vm.bind(instance);
+      if (vm.fns._initialize) {
+        vm.invoke('_initialize', ROOT_CONTEXT_ID, [], budget);
+        if (vm.fns.main) vm.invoke('main', ROOT_CONTEXT_ID, [0, 0], budget);
+      } else if (vm.fns._start) {
+        vm.invoke('_start', ROOT_CONTEXT_ID, [], budget);
+      }
+      vm.invoke('proxy_on_context_create', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID, 0], budget);
+      if (vm.has('proxy_on_vm_start') && !vm.invoke('proxy_on_vm_start', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID, services.vmConfig.length], budget)) {
+        throw new WasmFilterError('vm-start', 'proxy_on_vm_start returned false: the filter rejected its VM configuration');
+      }
+      step = 'configure';
+      vm.configPhase = 'configure';
+      if (vm.has('proxy_on_configure') && !vm.invoke('proxy_on_configure', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID, services.pluginConfig.length], budget)) {
+        throw new WasmFilterError('configure', 'proxy_on_configure returned false: the filter rejected its plugin configuration');
+      }
+      vm.configPhase = 'running';
+      return vm;
+    } catch (err) {
+      vm.shutdown();
+      if (err instanceof WasmFilterError) throw err;
+      throw new WasmFilterError(step, `VM start-up failed: ${describe(err)}`);
+    }
+  }
+
+  private bind(instance: WebAssembly.Instance): void {
+    const exported = instance.exports;
+    for (const [name, value] of Object.entries(exported)) {
+      if (typeof value === 'function') this.fns[name] = value as Callback;
+    }
+    const memory = exported.memory;
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new WasmFilterError('vm-start', 'the module exports no memory named "memory"; proxy-wasm hosts exchange data through it');
+    }
+    const allocate = this.fns.malloc ?? this.fns.proxy_on_memory_allocate;
+    if (!allocate) {
+      throw new WasmFilterError('vm-start', 'the module exports neither malloc nor proxy_on_memory_allocate; the host cannot hand it data');
+    }
+    this.mem.attach(memory, (size) => Number(this.budget.run(this.services.callbackBudgetMs, () => allocate(size))));
+  }
+
+  has(name: string): boolean {
+    return this.fns[name] !== undefined;
+  }
+
+  // ---- the context host calls act on ----
+
+  context(): FilterContext {
+    return (this.effectiveId !== 0 && this.contexts.get(this.effectiveId)) || this.contexts.get(this.currentId) || this.root;
+  }
+
+  stream(): StreamContext | undefined {
+    const ctx = this.context();
+    return ctx.kind === 'stream' ? ctx : undefined;
+  }
+
+  setEffectiveContext(id: number): boolean {
+    if (!this.contexts.has(id)) return false;
+    this.effectiveId = id;
+    return true;
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.services.log(level, message, this.stream());
+  }
+
+  // ---- calls into the module ----
+
+  /** Runs an exported callback as a top-level call under the budget; answers its i32 result (0 if void). */
+  private invoke(name: string, contextId: number, args: number[], budgetMs = this.services.callbackBudgetMs): number {
+    if (this.failure) throw this.failure;
+    const fn = this.fns[name];
+    if (!fn) return 0;
+    this.currentId = contextId;
+    this.effectiveId = 0;
+    try {
+      const result = this.budget.run(budgetMs, () => fn(...args));
+      return typeof result === 'number' ? result >>> 0 : 0;
+    } catch (err) {
+      if (err instanceof ProcExit && err.code === 0 && name === '_start') return 0; // a WASI command's normal end
+      throw this.fail(name, err, budgetMs);
+    }
+  }
+
+  private fail(callback: string, err: unknown, budgetMs: number): VmFailure {
+    const failure = this.budget.expired
+      ? new VmFailure('timeout', callback, `stopped after ${budgetMs} ms`)
+      : new VmFailure('trap', callback, describe(err));
+    this.failure = failure;
+    this.shutdown();
+    if (this.configPhase === 'running') this.services.onFailure(failure);
+    for (const ctx of this.contexts.values()) if (ctx.kind === 'stream') ctx.abort(failure);
+    return failure;
+  }
+
+  private headerArgs(s: StreamContext, count: number, endOfStream: boolean): number[] {
+    return this.abi === '0.1.0' ? [s.id, count] : [s.id, count, endOfStream ? 1 : 0];
+  }
+
+  createStream(request: HttpRequest): StreamContext {
+    const s = new StreamContext(this.nextContextId++, request, this.services.nowNanos());
+    this.contexts.set(s.id, s);
+    this.invoke('proxy_on_context_create', s.id, [s.id, ROOT_CONTEXT_ID]);
+    return s;
+  }
+
+  /** Each phase callback answers whether the filter let the stream continue. */
+  onRequestHeaders(s: StreamContext, endOfStream: boolean): boolean {
+    s.beginPhase('request');
+    return this.invoke('proxy_on_request_headers', s.id, this.headerArgs(s, s.requestHeaders.entries.length, endOfStream)) === Action.Continue;
+  }
+
+  onRequestBody(s: StreamContext, endOfStream: boolean): boolean {
+    s.beginPhase('request');
+    return this.invoke('proxy_on_request_body', s.id, [s.id, s.requestBody.length, endOfStream ? 1 : 0]) === Action.Continue;
+  }
+
+  onRequestTrailers(s: StreamContext): boolean {
+    s.beginPhase('request');
+    return this.invoke('proxy_on_request_trailers', s.id, [s.id, s.requestTrailers.entries.length]) === Action.Continue;
+  }
+
+  onResponseHeaders(s: StreamContext, endOfStream: boolean): boolean {
+    s.beginPhase('response');
+    return this.invoke('proxy_on_response_headers', s.id, this.headerArgs(s, s.responseHeaders.entries.length, endOfStream)) === Action.Continue;
+  }
+
+  onResponseBody(s: StreamContext, endOfStream: boolean): boolean {
+    s.beginPhase('response');
+    return this.invoke('proxy_on_response_body', s.id, [s.id, s.responseBody.length, endOfStream ? 1 : 0]) === Action.Continue;
+  }
+
+  onResponseTrailers(s: StreamContext): boolean {
+    s.beginPhase('response');
+    return this.invoke('proxy_on_response_trailers', s.id, [s.id, s.responseTrailers.entries.length]) === Action.Continue;
+  }
+
+  /** End of stream in Envoy's order: on_done (filter destroyed), on_log (access log), on_delete. */
+  finishStream(s: StreamContext): void {
+    try {
+      this.invoke('proxy_on_done', s.id, [s.id]);
+      this.invoke('proxy_on_log', s.id, [s.id]);
+      this.invoke('proxy_on_delete', s.id, [s.id]);
+    } finally {
+      this.contexts.delete(s.id);
+    }
+  }
+
+  // ---- asynchronous work started by the filter ----
+
+  private runAsync(name: string, args: number[], before?: () => void, after?: () => void): void {
+    if (this.failure || this.closed) return;
+    before?.();
+    try {
+      this.invoke(name, ROOT_CONTEXT_ID, args);
+    } catch (err) {
+      if (!(err instanceof VmFailure)) throw err; // reported through onFailure already
+    } finally {
+      after?.();
+    }
+  }
+
+  setTickPeriod(ms: number): void {
+    clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+    if (ms <= 0 || this.closed || this.failure) return;
+    const tick = () => {
+      this.tickTimer = setTimeout(tick, ms);
+      this.tickTimer.unref();
+      this.runAsync('proxy_on_tick', [ROOT_CONTEXT_ID]);
+    };
+    this.tickTimer = setTimeout(tick, ms);
+    this.tickTimer.unref();
+  }
+
+  notifyQueueReady(token: number): void {
+    this.runAsync('proxy_on_queue_ready', [ROOT_CONTEXT_ID, token]);
+  }
+
+  /** Starts a callout; its response reaches the root context, as with Envoy. */
+  startCallout(req: CalloutRequest): number {
+    const token = this.nextCalloutToken++;
+    const abort = new AbortController();
+    this.callouts.set(token, abort);
+    void performCallout(req, abort.signal).then((res) => {
+      if (!this.callouts.delete(token)) return; // cancelled by shutdown
+      const r = res ?? FAILED_CALLOUT;
+      const args = [ROOT_CONTEXT_ID, token, r.headers.length, r.body.length, r.trailers.length];
+      this.runAsync('proxy_on_http_call_response', args, () => (this.calloutResponse = r), () => (this.calloutResponse = undefined));
+    });
+    return token;
+  }
+
+  /** proxy_done: the root context finished what it deferred in on_done. */
+  markDone(): boolean {
+    const signal = this.doneSignal;
+    this.doneSignal = undefined;
+    signal?.();
+    return signal !== undefined;
+  }
+
+  // ---- shutdown ----
+
+  private shutdown(): void {
+    clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+    for (const abort of this.callouts.values()) abort.abort();
+    this.callouts.clear();
+  }
+
+  /** Plugin teardown: root on_done (waiting up to `graceMs` for proxy_done if it answers false), on_delete. */
+  async close(graceMs = 1000): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (!this.failure && this.has('proxy_on_done') && !this.invoke('proxy_on_done', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID])) {
+        // The filter has work in flight (callouts, queues): let it finish until it calls proxy_done.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          this.doneSignal = () => (clearTimeout(timer), resolve());
+        });
+      }
+      this.closed = true;
+      this.shutdown();
+      if (!this.failure) this.invoke('proxy_on_delete', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID]);
+    } catch {
+      // A filter failing while being torn down changes nothing for the caller.
+    } finally {
+      this.closed = true;
+      this.shutdown();
+    }
+  }
+
+  static levelName(level: number): LogLevel {
+    return LOG_LEVELS[level] ?? 'critical';
+  }
+}
