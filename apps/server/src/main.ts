@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       redisUrl,
       redisPrefix: config.redisPrefix,
       adminToken,
+      fanOutBatch: config.fanOutBatch,
       log: (level, message) => (level === 'warn' ? logger.warn(message) : logger.debug(message)),
     });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.register(ctx), new FastifyAdapter({ bodyLimit: 1024 * 1024 }), {

@@ -23,6 +23,7 @@ export interface ServerContextOptions {
   redisUrl: string;
   redisPrefix: string;
   adminToken: string;
+  fanOutBatch: number;
   log: (level: 'warn' | 'debug', message: string) => void;
 }
 
@@ -33,9 +34,9 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
   await Promise.all([redis.connect(), subscriber.connect()]);
 
   const store = new SlotStore(redis, opts.redisPrefix);
-  // Batches of 500 streams per event-loop turn: writes reach sockets while a push to thousands goes on,
+  // Pushing in batches per event-loop turn lets writes reach sockets while a push to thousands goes on,
   // and REST requests and ACKs are not stuck behind it (see docs/benchmarks.md).
-  const cache = new ResourceCache({ fanOutBatch: 500, onListenerError: (e) => opts.log('warn', `ECDS push failed: ${String(e)}`) });
+  const cache = new ResourceCache({ fanOutBatch: opts.fanOutBatch, onListenerError: (e) => opts.log('warn', `ECDS push failed: ${String(e)}`) });
   const nacks = new NackLedger();
   const metrics = new ServerMetrics();
   const verifier = new BearerTokenVerifier(opts.adminToken);

@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   WASMFLEET_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('wf:'),
   WASMFLEET_DATA_DIR: z.string().min(1).default('.wasmfleet'),
   WASMFLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Streams pushed per event-loop turn when a resource changes (see docs/benchmarks.md). */
+  WASMFLEET_XDS_FANOUT_BATCH: z.coerce.number().int().min(1).default(500),
   /** Bearer token of the admin. Unset: one is generated and written to <data dir>/admin-token (mode 0600). */
   WASMFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
@@ -30,6 +32,7 @@ export interface ServerConfig {
   dataDir: string;
   logLevel: z.output<typeof EnvSchema>['WASMFLEET_LOG_LEVEL'];
   adminToken: string | undefined;
+  fanOutBatch: number;
 }
 
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -45,5 +48,6 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     dataDir: path.resolve(e.WASMFLEET_DATA_DIR),
     logLevel: e.WASMFLEET_LOG_LEVEL,
     adminToken: e.WASMFLEET_ADMIN_TOKEN,
+    fanOutBatch: e.WASMFLEET_XDS_FANOUT_BATCH,
   };
 }
