@@ -11,6 +11,7 @@ export default defineConfig({
       '@wasmfleet/envoy': lib('envoy'),
       '@wasmfleet/api': lib('api'),
       '@wasmfleet/proxy-wasm': lib('proxy-wasm'),
+      '@wasmfleet/oci': lib('oci'),
     },
   },
   test: {

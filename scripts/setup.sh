@@ -20,6 +20,11 @@ if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
   probe[python3-grpcio]="/usr/lib/python3/dist-packages/grpc/__init__.py"
   probe[python3-grpc-tools]="/usr/lib/python3/dist-packages/grpc_tools/protoc.py"
   probe[wabt]="wat2wasm"
+  # a real OCI registry, an independent OCI client, htpasswd and openssl for the registry auth tests
+  probe[docker-registry]="docker-registry"
+  probe[skopeo]="skopeo"
+  probe[apache2-utils]="htpasswd"
+  probe[openssl]="openssl"
 fi
 missing=()
 for pkg in "${!probe[@]}"; do

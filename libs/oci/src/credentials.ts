@@ -1,5 +1,6 @@
-// Where registry credentials come from: options, then the environment, then Docker's / Podman's config files
-// (`auths` entries with base64 `auth` or username/password), the files `docker login` and `skopeo login` write.
+// Where registry credentials come from: the options when given, else the environment, then Docker's / Podman's
+// config files (`auths` entries with base64 `auth` or username/password), which `docker login` and `skopeo login`
+// write.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,12 +70,10 @@ export function fromConfigFile(file: string, registry: string): Credential | und
   return undefined;
 }
 
+/** Asks the given source only (compose with defaultCredentials() to fall back), else the default chain. */
 export async function lookupCredential(source: CredentialSource | undefined, registry: string): Promise<Credential | undefined> {
-  if (source) {
-    const found = typeof source === 'function' ? await source(registry) : Object.entries(source).find(([k]) => sameRegistry(k, registry))?.[1];
-    if (found) return found;
-  }
-  return defaultCredentials()(registry);
+  if (!source) return defaultCredentials()(registry);
+  return typeof source === 'function' ? await source(registry) : Object.entries(source).find(([k]) => sameRegistry(k, registry))?.[1];
 }
 
 const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);

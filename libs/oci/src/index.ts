@@ -1,3 +1,6 @@
+// @wasmfleet/oci: Wasm filter modules as OCI artifacts. Push and pull (solo, compat and CNCF formats), module
+// URLs with a sha256, the address guard, and the content-addressed module cache whose one entry point is
+// `new ModuleCache({ dir }).get(ref, { sha256? }) → { path, sha256, size, format }`. Errors are OciError with a code.
 export { OciError, isOciError, type OciErrorCode } from './errors.js';
 export { MediaTypes, MANIFEST_ACCEPT } from './media-types.js';
 export {

@@ -83,8 +83,15 @@ export class ModuleCache {
     let flight = this.flights.get(key);
     if (!flight) {
       flight = (ref.kind === 'http' ? this.getHttp(ref, opts) : this.getOci(ref, opts)).then(
-        (m) => (m.fromCache ? this.counters.hits++ : this.counters.misses++, m),
-        (err: unknown) => (this.counters.fetchFailures++, Promise.reject(err)),
+        (m) => {
+          if (m.fromCache) this.counters.hits++;
+          else this.counters.misses++;
+          return m;
+        },
+        (err: unknown) => {
+          this.counters.fetchFailures++;
+          throw err;
+        },
       );
       this.flights.set(key, flight);
       const forget = () => this.flights.delete(key);

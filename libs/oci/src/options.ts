@@ -44,7 +44,7 @@ export interface TransportOptions {
 }
 
 export interface RegistryOptions extends TransportOptions {
-  /** where credentials come from; default: env, then Docker/Podman config files */
+  /** where credentials come from (only this when given); default: env, then Docker/Podman config files */
   credentials?: CredentialSource;
 }
 
