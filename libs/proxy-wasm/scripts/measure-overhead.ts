@@ -1,22 +1,39 @@
 // Measures what a filter costs per request: FilterPlugin.handle() with an add-header filter against
 // calling the same upstream directly, in-process (no sockets), sequentially. Prints p50/p90/p99 in µs.
+//   npm run build -w @wasmfleet/proxy-wasm   # optional: measures the tsc build (what ships) if present
 //   npx tsx libs/proxy-wasm/scripts/measure-overhead.ts [requests]
 // Uses examples/filters/dist/{add-header,c-add-header}.wasm when built, and always a C fixture.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileC } from '../test-support/compile-fixture.js';
-import { FilterPlugin, loadFilterModule, SharedState, type HttpRequest, type HttpResponse } from '../src/index.js';
+import { compileC, compileWat } from '../test-support/compile-fixture.js';
+import type { HttpRequest, HttpResponse } from '../src/index.js';
+import type * as Lib from '../src/index.js';
 
 const N = Number(process.argv[2] ?? 20000);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../../../examples/filters/dist');
+const built = path.resolve(here, '../dist/index.js');
+// The tsc build runs without tsx's per-function wrappers, so it is the number that matters.
+const lib: typeof Lib = await import(existsSync(built) ? built : '../src/index.js');
+const { FilterPlugin, loadFilterModule, SharedState } = lib;
+console.log(`library: ${existsSync(built) ? 'libs/proxy-wasm/dist (tsc build)' : 'libs/proxy-wasm/src (through tsx, slower)'}`);
 
 const ADD_HEADER_C = `#include "proxy_wasm.h"
 ABI_0_2_1
 DEFAULT_CONTEXT_CREATE
 EXPORT(proxy_on_request_headers) uint32_t proxy_on_request_headers(uint32_t c, uint32_t n, uint32_t e) {
   add_header(REQUEST_HEADERS, "x-added", "yes", 3); return CONTINUE; }`;
+
+// Exports the callbacks and does nothing: what the host itself costs.
+const NO_OP_WAT = `(module (memory (export "memory") 1) (func (export "proxy_abi_version_0_2_1"))
+  (func (export "malloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_context_create") (param i32 i32))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+  (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+  (func (export "proxy_on_response_body") (param i32 i32 i32) (result i32) (i32.const 0))
+  (func (export "proxy_on_done") (param i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_log") (param i32)) (func (export "proxy_on_delete") (param i32)))`;
 
 const request: HttpRequest = {
   method: 'GET', path: '/api/v1/items?page=2', authority: 'svc.local', scheme: 'http',
@@ -33,7 +50,7 @@ function stats(samples: number[]) {
 }
 
 async function time(fn: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 2000; i++) await fn(); // warm-up: JIT and Wasm tier-up
+  for (let i = 0; i < 10000; i++) await fn(); // warm-up: JIT and Wasm tier-up
   const out: number[] = [];
   for (let i = 0; i < N; i++) {
     const t = process.hrtime.bigint();
@@ -48,7 +65,10 @@ const baseline = stats(await time(() => upstream(request)));
 console.log(`requests per run: ${N}`);
 console.log(`no filter (direct upstream call)      p50 ${fmt(baseline.p50)} µs  p90 ${fmt(baseline.p90)}  p99 ${fmt(baseline.p99)}`);
 
-const filters: [string, Uint8Array, string, string][] = [['C fixture add request header', compileC('bench-add-header', ADD_HEADER_C), 'r', '']];
+const filters: [string, Uint8Array, string, string][] = [
+  ['no-op filter (host cost only)', compileWat(NO_OP_WAT), 'r', ''],
+  ['C fixture add request header', compileC('bench-add-header', ADD_HEADER_C), 'r', ''],
+];
 if (existsSync(path.join(dist, 'c-add-header.wasm'))) filters.push(['examples c-add-header (C, 0.2.1)', readFileSync(path.join(dist, 'c-add-header.wasm')), 'c_add_header', '']);
 if (existsSync(path.join(dist, 'add-header.wasm'))) filters.push(['examples add-header (AssemblyScript, 0.2.0)', readFileSync(path.join(dist, 'add-header.wasm')), 'add_header', '{"header":"x-powered-by","value":"wasmfleet"}']);
 

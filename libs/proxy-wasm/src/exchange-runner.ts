@@ -20,24 +20,35 @@ export type Upstream = (req: HttpRequest) => Promise<HttpResponse>;
 
 const EMPTY = new Uint8Array(0);
 
-const pseudo = (entries: [string, string][]) => entries.filter(([k]) => k.startsWith(':'));
-const regular = (entries: [string, string][]) => entries.filter(([k]) => !k.startsWith(':'));
+/** The non-pseudo headers, with content-length kept true to a body the filter changed. */
+function regularHeaders(entries: [string, string][], body: Uint8Array, original: Uint8Array | undefined): [string, string][] {
+  const fixLength = body.length !== (original?.length ?? 0);
+  const out: [string, string][] = [];
+  for (const entry of entries) {
+    const k = entry[0];
+    if (k.charCodeAt(0) === 0x3a /* ':' */) continue;
+    out.push(fixLength && k === 'content-length' ? [k, String(body.length)] : entry);
+  }
+  return out;
+}
 
-/** Keeps an existing content-length true to a body the filter changed. */
-function fixContentLength(headers: [string, string][], body: Uint8Array, original: Uint8Array | undefined): [string, string][] {
-  if (body.length === (original?.length ?? 0)) return headers;
-  return headers.map(([k, v]) => [k, k === 'content-length' ? String(body.length) : v]);
+/** The first value of each pseudo-header, in one pass. */
+function pseudoHeaders(entries: [string, string][]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries) if (k.charCodeAt(0) === 0x3a && !(k in out)) out[k] = v;
+  return out;
 }
 
 export function upstreamRequestOf(s: StreamContext): HttpRequest {
-  const h = s.requestHeaders;
+  const entries = s.requestHeaders.entries;
+  const p = pseudoHeaders(entries);
   const req = s.request;
   const out: HttpRequest = {
-    method: h.get(':method') ?? req.method,
-    path: h.get(':path') ?? req.path,
-    authority: h.get(':authority') ?? req.authority,
-    scheme: h.get(':scheme') ?? req.scheme,
-    headers: fixContentLength(regular(h.entries), s.requestBody, req.body),
+    method: p[':method'] ?? req.method,
+    path: p[':path'] ?? req.path,
+    authority: p[':authority'] ?? req.authority,
+    scheme: p[':scheme'] ?? req.scheme,
+    headers: regularHeaders(entries, s.requestBody, req.body),
   };
   if (req.body !== undefined || s.requestBody.length > 0) out.body = s.requestBody;
   if (req.trailers !== undefined || s.requestTrailers.entries.length > 0) out.trailers = s.requestTrailers.entries;
@@ -47,19 +58,30 @@ export function upstreamRequestOf(s: StreamContext): HttpRequest {
 }
 
 export function localReplyResponse(reply: LocalReply): HttpResponse {
-  const headers = regular(reply.headers);
+  const headers = regularHeaders(reply.headers, EMPTY, undefined);
   if (reply.body.length > 0 && !headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['content-type', 'text/plain']);
   return { status: reply.status, headers, body: reply.body };
 }
 
 function responseOf(s: StreamContext, original: HttpResponse): HttpResponse {
-  const status = Number(s.responseHeaders.get(':status'));
+  const entries = s.responseHeaders.entries;
+  const status = Number(pseudoHeaders(entries)[':status']);
   const out: HttpResponse = {
     status: Number.isInteger(status) && status >= 100 && status <= 999 ? status : original.status,
-    headers: fixContentLength(regular(s.responseHeaders.entries), s.responseBody, original.body),
+    headers: regularHeaders(entries, s.responseBody, original.body),
   };
   if (original.body !== undefined || s.responseBody.length > 0) out.body = s.responseBody;
   if (original.trailers !== undefined || s.responseTrailers.entries.length > 0) out.trailers = s.responseTrailers.entries;
+  return out;
+}
+
+/** The header map the filter sees for a response: `:status` first, then the response's headers. */
+function responseHeaderEntries(response: HttpResponse): [string, string][] {
+  const out: [string, string][] = [[':status', String(response.status)]];
+  for (const [k, v] of response.headers) {
+    const key = k.toLowerCase();
+    if (key !== ':status') out.push([key, v]);
+  }
   return out;
 }
 
@@ -70,9 +92,9 @@ export async function runExchange(
   pausedStreamTimeoutMs: number,
   progress: ExchangeProgress,
 ): Promise<ExchangeResult> {
-  const phase = async (run: () => boolean) => {
-    if (s.finished) return;
-    if (run() || s.finished) return;
+  // A phase runs unless the stream is already over; the exchange only awaits when the filter paused.
+  const paused = (continued: boolean) => !continued && !s.finished;
+  const resume = async () => {
     if ((await s.waitForResume(pausedStreamTimeoutMs)) === 'timeout' && !s.finished) {
       s.localReply = { status: 504, details: 'wasm_paused_stream_timeout', body: EMPTY, headers: [] };
     }
@@ -81,9 +103,9 @@ export async function runExchange(
   const req = s.request;
   const reqBody = (req.body?.length ?? 0) > 0;
   const reqTrailers = (req.trailers?.length ?? 0) > 0;
-  await phase(() => vm.onRequestHeaders(s, !reqBody && !reqTrailers));
-  if (reqBody) await phase(() => vm.onRequestBody(s, !reqTrailers));
-  if (reqTrailers) await phase(() => vm.onRequestTrailers(s));
+  if (paused(vm.onRequestHeaders(s, !reqBody && !reqTrailers))) await resume();
+  if (reqBody && !s.finished && paused(vm.onRequestBody(s, !reqTrailers))) await resume();
+  if (reqTrailers && !s.finished && paused(vm.onRequestTrailers(s))) await resume();
 
   let response: HttpResponse;
   const requestReply = s.localReply;
@@ -104,16 +126,16 @@ export async function runExchange(
   }
 
   if (!s.closed) {
-    s.responseHeaders.setAll([[':status', String(response.status)], ...pseudo(response.headers).filter(([k]) => k !== ':status'), ...regular(response.headers)]);
+    s.responseHeaders.entries = responseHeaderEntries(response);
     s.responseBody = response.body ?? EMPTY;
     s.responseTrailers.setAll(response.trailers ?? []);
     s.direction = 'response';
     const resBody = s.responseBody.length > 0;
     const resTrailers = s.responseTrailers.entries.length > 0;
     s.localReply = undefined; // from here on, `finished` means a reply sent during the response phases
-    await phase(() => vm.onResponseHeaders(s, !resBody && !resTrailers));
-    if (resBody) await phase(() => vm.onResponseBody(s, !resTrailers));
-    if (resTrailers) await phase(() => vm.onResponseTrailers(s));
+    if (paused(vm.onResponseHeaders(s, !resBody && !resTrailers))) await resume();
+    if (resBody && !s.finished && paused(vm.onResponseBody(s, !resTrailers))) await resume();
+    if (resTrailers && !s.finished && paused(vm.onResponseTrailers(s))) await resume();
     const responseReply = s.localReply;
     s.localReply = responseReply ?? requestReply;
     response = responseReply ? localReplyResponse(responseReply) : responseOf(s, response);

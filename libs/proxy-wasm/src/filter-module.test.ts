@@ -71,6 +71,16 @@ describe('loadFilterModule', () => {
     expect(mod.imports).toHaveLength(2);
   });
 
+  it('warns about host functions Envoy links only for another ABI', async () => {
+    const mod = await loadFilterModule(
+      compileWat(`(module (import "env" "proxy_get_configuration" (func (param i32 i32) (result i32))) ${BASICS} ${ABI})`),
+    );
+    expect(mod.warnings).toEqual([
+      'the module (ABI 0.2.1) imports env.proxy_get_configuration, which Envoy provides only to ABI 0.1.0 modules; Envoy would refuse to load it',
+    ]);
+    expect((await loadFilterModule(compileC('headers'))).warnings).toEqual([]);
+  });
+
   it('picks the newest ABI when a module declares several', async () => {
     const mod = await loadFilterModule(compileWat(`(module ${BASICS} (func (export "proxy_abi_version_0_1_0")) (func (export "proxy_abi_version_0_2_0")))`));
     expect(mod.abi).toBe('0.2.0');

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ABI_EXPORTS } from './abi-constants.js';
 import { WasmFilterError } from './errors.js';
-import { hostProvides } from './host-function-names.js';
+import { envoyAbiWarnings, hostProvides } from './host-function-names.js';
 import { addMetering } from './metering-rewriter.js';
 import { FUEL_CHUNK } from './callback-budget.js';
 import { hasWasmMagic } from './wasm-sections.js';
@@ -72,6 +72,7 @@ export async function loadFilterModule(bytes: Uint8Array): Promise<FilterModule>
   } catch (err) {
     throw new WasmFilterError('compile', `cannot add execution metering to the module: ${errorText(err)}`);
   }
+  const imports = importList.map(({ module: m, name }) => ({ module: m, name }));
   return {
     module,
     metered,
@@ -79,6 +80,7 @@ export async function loadFilterModule(bytes: Uint8Array): Promise<FilterModule>
     sha256: createHash('sha256').update(bytes).digest('hex'),
     size: bytes.length,
     exports,
-    imports: importList.map(({ module: m, name }) => ({ module: m, name })),
+    imports,
+    warnings: envoyAbiWarnings(abi, imports),
   };
 }

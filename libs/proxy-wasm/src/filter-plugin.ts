@@ -45,8 +45,8 @@ export class FilterPlugin {
   private readonly policy: FailurePolicy;
   private readonly metricsRegistry = new PluginMetrics();
   private readonly services: VmServices;
-  /** Logs of the current start-up attempt, for its error message. */
-  private startLogs: FilterLogEntry[] = [];
+  /** Logs of the start-up attempt in progress, for its error message. */
+  private startLogs?: FilterLogEntry[];
 
   private constructor(
     private readonly mod: FilterModule,
@@ -87,18 +87,18 @@ export class FilterPlugin {
       return FilterVm.start(this.mod, this.services);
     } catch (err) {
       if (!(err instanceof WasmFilterError)) throw err;
-      const logs = this.startLogs;
+      const logs = this.startLogs ?? [];
       const lastError = logs.filter((l) => l.level === 'error' || l.level === 'critical').at(-1);
       const hint = lastError ? `; the filter logged: ${lastError.message}` : '';
       throw new WasmFilterError(err.kind, `plugin ${this.opts.name} (root_id ${this.opts.rootId}): ${err.message}${hint}`, logs);
     } finally {
-      this.startLogs = [];
+      this.startLogs = undefined;
     }
   }
 
   private log(level: LogLevel, message: string, stream: StreamContext | undefined): void {
     stream?.logs.push({ level, message });
-    if (this.startLogs.length < 100) this.startLogs.push({ level, message });
+    if (this.startLogs && this.startLogs.length < 100) this.startLogs.push({ level, message });
     try {
       this.opts.logger?.(level, message);
     } catch {

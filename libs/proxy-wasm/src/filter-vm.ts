@@ -1,14 +1,15 @@
-// One instance of a filter module: its contexts, the calls into it, and the asynchronous work it
-// starts (ticks, HTTP callouts, queue notifications). Every call into the module runs under the
-// callback budget; a trap or an overrun marks the VM failed for good (Envoy treats a VM that trapped
-// as unusable), aborts its paused streams and cancels its timers and callouts.
+// One instance of a filter module: its contexts, the calls into it, and the callbacks for work it
+// started earlier (ticks, HTTP callouts, queues; see vm-background-work.ts). Every call into the
+// module runs under the callback budget; a trap or an overrun marks the VM failed for good (Envoy
+// treats a VM that trapped as unusable), aborts its paused streams and cancels its timers and callouts.
 
-import { Action, LOG_LEVELS, type LogLevel } from './abi-constants.js';
+import { Action, type LogLevel } from './abi-constants.js';
 import { CallbackBudget } from './callback-budget.js';
 import { ProcExit, VmFailure, WasmFilterError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
 import { buildImports } from './host-imports.js';
-import { FAILED_CALLOUT, performCallout, type CalloutRequest, type CalloutResponse } from './http-callout.js';
+import type { CalloutRequest, CalloutResponse } from './http-callout.js';
+import { VmBackgroundWork } from './vm-background-work.js';
 import { RootContext, StreamContext, type FilterContext } from './stream-context.js';
 import type { PluginMetrics } from './plugin-metrics.js';
 import type { QueueOwner, SharedState } from './shared-state.js';
@@ -55,11 +56,11 @@ export class FilterVm implements QueueOwner {
   private nextContextId = ROOT_CONTEXT_ID + 1;
   private currentId = ROOT_CONTEXT_ID;
   private effectiveId = 0;
-  private fns: Record<string, Callback> = {};
-  private tickTimer?: NodeJS.Timeout;
-  private callouts = new Map<number, AbortController>();
-  private nextCalloutToken = 1;
+  private fns: Record<string, Callback> = Object.create(null);
+  private readonly background = new VmBackgroundWork(ROOT_CONTEXT_ID, (callback, args, callout) => this.deliver(callback, args, callout));
   private doneSignal?: () => void;
+  private closing = false;
+  /** After close: callbacks are skipped (they answer Continue). */
   private closed = false;
 
   private constructor(readonly services: VmServices) {}
@@ -95,9 +96,10 @@ export class FilterVm implements QueueOwner {
       vm.configPhase = 'running';
       return vm;
     } catch (err) {
-      vm.shutdown();
+      vm.background.stop(true);
       if (err instanceof WasmFilterError) throw err;
-      throw new WasmFilterError(step, `VM start-up failed: ${describe(err)}`);
+      const reason = err instanceof VmFailure || !vm.budget.expired ? describe(err) : `the start function exceeded its time budget (${budget} ms)`;
+      throw new WasmFilterError(step, `VM start-up failed: ${reason}`);
     }
   }
 
@@ -148,15 +150,18 @@ export class FilterVm implements QueueOwner {
   private invoke(name: string, contextId: number, args: number[], budgetMs = this.services.callbackBudgetMs): number {
     if (this.failure) throw this.failure;
     const fn = this.fns[name];
-    if (!fn) return 0;
+    if (!fn || this.closed) return 0;
     this.currentId = contextId;
     this.effectiveId = 0;
+    this.budget.enter(budgetMs);
     try {
-      const result = this.budget.run(budgetMs, () => fn(...args));
+      const result = fn(...args);
       return typeof result === 'number' ? result >>> 0 : 0;
     } catch (err) {
       if (err instanceof ProcExit && err.code === 0 && name === '_start') return 0; // a WASI command's normal end
       throw this.fail(name, err, budgetMs);
+    } finally {
+      this.budget.leave();
     }
   }
 
@@ -165,7 +170,7 @@ export class FilterVm implements QueueOwner {
       ? new VmFailure('timeout', callback, `stopped after ${budgetMs} ms`)
       : new VmFailure('trap', callback, describe(err));
     this.failure = failure;
-    this.shutdown();
+    this.background.stop(true);
     if (this.configPhase === 'running') this.services.onFailure(failure);
     for (const ctx of this.contexts.values()) if (ctx.kind === 'stream') ctx.abort(failure);
     return failure;
@@ -224,49 +229,31 @@ export class FilterVm implements QueueOwner {
     }
   }
 
-  // ---- asynchronous work started by the filter ----
+  // ---- work started by the filter that reports back later ----
 
-  private runAsync(name: string, args: number[], before?: () => void, after?: () => void): void {
+  /** Runs a tick, queue or callout callback on the root context; failures reach onFailure. */
+  private deliver(callback: string, args: number[], callout?: CalloutResponse): void {
     if (this.failure || this.closed) return;
-    before?.();
+    this.calloutResponse = callout;
     try {
-      this.invoke(name, ROOT_CONTEXT_ID, args);
+      this.invoke(callback, ROOT_CONTEXT_ID, args);
     } catch (err) {
       if (!(err instanceof VmFailure)) throw err; // reported through onFailure already
     } finally {
-      after?.();
+      this.calloutResponse = undefined;
     }
   }
 
   setTickPeriod(ms: number): void {
-    clearTimeout(this.tickTimer);
-    this.tickTimer = undefined;
-    if (ms <= 0 || this.closed || this.failure) return;
-    const tick = () => {
-      this.tickTimer = setTimeout(tick, ms);
-      this.tickTimer.unref();
-      this.runAsync('proxy_on_tick', [ROOT_CONTEXT_ID]);
-    };
-    this.tickTimer = setTimeout(tick, ms);
-    this.tickTimer.unref();
+    if (!this.closed && !this.failure) this.background.setTickPeriod(ms);
   }
 
   notifyQueueReady(token: number): void {
-    this.runAsync('proxy_on_queue_ready', [ROOT_CONTEXT_ID, token]);
+    this.deliver('proxy_on_queue_ready', [ROOT_CONTEXT_ID, token]);
   }
 
-  /** Starts a callout; its response reaches the root context, as with Envoy. */
   startCallout(req: CalloutRequest): number {
-    const token = this.nextCalloutToken++;
-    const abort = new AbortController();
-    this.callouts.set(token, abort);
-    void performCallout(req, abort.signal).then((res) => {
-      if (!this.callouts.delete(token)) return; // cancelled by shutdown
-      const r = res ?? FAILED_CALLOUT;
-      const args = [ROOT_CONTEXT_ID, token, r.headers.length, r.body.length, r.trailers.length];
-      this.runAsync('proxy_on_http_call_response', args, () => (this.calloutResponse = r), () => (this.calloutResponse = undefined));
-    });
-    return token;
+    return this.background.startCallout(req);
   }
 
   /** proxy_done: the root context finished what it deferred in on_done. */
@@ -279,16 +266,13 @@ export class FilterVm implements QueueOwner {
 
   // ---- shutdown ----
 
-  private shutdown(): void {
-    clearTimeout(this.tickTimer);
-    this.tickTimer = undefined;
-    for (const abort of this.callouts.values()) abort.abort();
-    this.callouts.clear();
-  }
-
-  /** Plugin teardown: root on_done (waiting up to `graceMs` for proxy_done if it answers false), on_delete. */
+  /**
+   * Plugin teardown: root on_done (waiting up to `graceMs` for proxy_done if it answers false), then
+   * on_delete. Requests still paused in the filter are answered 503 and skip the remaining callbacks.
+   */
   async close(graceMs = 1000): Promise<void> {
-    if (this.closed) return;
+    if (this.closing) return;
+    this.closing = true;
     try {
       if (!this.failure && this.has('proxy_on_done') && !this.invoke('proxy_on_done', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID])) {
         // The filter has work in flight (callouts, queues): let it finish until it calls proxy_done.
@@ -297,18 +281,18 @@ export class FilterVm implements QueueOwner {
           this.doneSignal = () => (clearTimeout(timer), resolve());
         });
       }
-      this.closed = true;
-      this.shutdown();
+      this.background.stop(false);
       if (!this.failure) this.invoke('proxy_on_delete', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID]);
     } catch {
       // A filter failing while being torn down changes nothing for the caller.
     } finally {
       this.closed = true;
-      this.shutdown();
+      this.background.stop(true);
+      for (const ctx of this.contexts.values()) {
+        if (ctx.kind !== 'stream') continue;
+        ctx.localReply ??= { status: 503, details: 'wasm_plugin_closed', body: new Uint8Array(0), headers: [] };
+        ctx.wake();
+      }
     }
-  }
-
-  static levelName(level: number): LogLevel {
-    return LOG_LEVELS[level] ?? 'critical';
   }
 }

@@ -1,6 +1,8 @@
 // The functions this host provides to modules. A module importing anything else is refused at load,
 // naming the import, as Envoy refuses to link it.
 
+import type { AbiVersion } from './types.js';
+
 /** proxy-wasm host functions in module `env` (every ABI version; proxy-wasm-cpp-host's list). */
 export const ENV_FUNCTIONS = [
   'proxy_log',
@@ -68,6 +70,27 @@ export const WASI_FUNCTIONS = [
 export type WasiFunctionName = (typeof WASI_FUNCTIONS)[number];
 
 export const WASI_MODULES = ['wasi_snapshot_preview1', 'wasi_unstable'] as const;
+
+/**
+ * Host functions proxy-wasm-cpp-host (Envoy) links only for some ABI versions. This host provides them
+ * to every module, but a module importing one outside its ABI would fail to load in Envoy.
+ */
+const ENVOY_ABI_SPECIFIC: Record<string, readonly AbiVersion[]> = {
+  proxy_get_configuration: ['0.1.0'],
+  proxy_continue_request: ['0.1.0'],
+  proxy_continue_response: ['0.1.0'],
+  proxy_clear_route_cache: ['0.1.0'],
+  proxy_continue_stream: ['0.2.0', '0.2.1'],
+  proxy_close_stream: ['0.2.0', '0.2.1'],
+  proxy_get_log_level: ['0.2.1'],
+};
+
+/** Imports that load here but not in Envoy for the module's ABI, one sentence each. */
+export function envoyAbiWarnings(abi: AbiVersion, imports: readonly { module: string; name: string }[]): string[] {
+  return imports
+    .filter((i) => i.module === 'env' && ENVOY_ABI_SPECIFIC[i.name] && !ENVOY_ABI_SPECIFIC[i.name]!.includes(abi))
+    .map((i) => `the module (ABI ${abi}) imports env.${i.name}, which Envoy provides only to ABI ${ENVOY_ABI_SPECIFIC[i.name]!.join('/')} modules; Envoy would refuse to load it`);
+}
 
 const envNames: ReadonlySet<string> = new Set(ENV_FUNCTIONS);
 const wasiNames: ReadonlySet<string> = new Set(WASI_FUNCTIONS);

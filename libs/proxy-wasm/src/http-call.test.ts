@@ -69,6 +69,16 @@ describe('pause, http_call and resume (callout.c against a real HTTP server)', (
     expect(result.logs.map((l) => l.message)).toContain('proxy_http_call: unknown cluster "nowhere"');
   });
 
+  it('answers 503 to a request still paused when the plugin closes', async () => {
+    await start();
+    const pending = plugin.handle(request({ headers: [['x-user', 'slow']] }), upstream());
+    await new Promise((r) => setTimeout(r, 50));
+    await plugin.close();
+    const result = await pending;
+    expect(result.response.status).toBe(503);
+    expect(result.localReply?.details).toBe('wasm_plugin_closed');
+  });
+
   it('answers 504 when a paused request is never resumed in time', async () => {
     plugin = (await startFixture('callout', { httpCallTarget: () => baseUrl, pausedStreamTimeoutMs: 200 })).plugin;
     const up = upstream();

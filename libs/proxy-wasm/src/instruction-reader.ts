@@ -13,11 +13,24 @@ export const Op = {
   if: 0x04,
   else: 0x05,
   try: 0x06,
+  catch: 0x07,
+  throw: 0x08,
+  rethrow: 0x09,
+  throwRef: 0x0a,
   end: 0x0b,
+  return: 0x0f,
   call: 0x10,
+  callIndirect: 0x11,
   returnCall: 0x12,
+  returnCallIndirect: 0x13,
+  callRef: 0x14,
+  returnCallRef: 0x15,
   delegate: 0x18,
+  catchAll: 0x19,
   tryTable: 0x1f,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
   globalGet: 0x23,
   globalSet: 0x24,
   i32Const: 0x41,
@@ -31,6 +44,8 @@ export interface Instruction {
   op: number;
   /** Set for call, return_call and ref.func: the function index they name. */
   funcIndex?: number;
+  /** Set for branches (br, br_if, br_table, br_on_null, br_on_non_null): their label depths. */
+  labels?: number[];
 }
 
 /** Instructions that open a block closed by `end` (or, for `try`, by `delegate`). */
@@ -120,16 +135,20 @@ export function readInstruction(r: ByteReader): Instruction {
       }
       return { op };
     }
-    case 0x07: case 0x08: case 0x09: case 0x0c: case 0x0d: case 0x14: case 0x15: case 0x18:
+    case 0x0c: case 0x0d: case 0xd4: case 0xd5:
+      return { op, labels: [r.u32()] };
+    case 0x07: case 0x08: case 0x09: case 0x14: case 0x15: case 0x18:
     case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26:
-    case 0x3f: case 0x40: case 0xd4: case 0xd5:
+    case 0x3f: case 0x40:
       r.u32();
       return { op };
     case 0x10: case 0x12: case 0xd2:
       return { op, funcIndex: r.u32() };
-    case 0x0e: // br_table vec(label) default
-      for (let n = r.u32(); n >= 0; n--) r.u32();
-      return { op };
+    case 0x0e: { // br_table vec(label) default
+      const labels: number[] = [];
+      for (let n = r.u32(); n >= 0; n--) labels.push(r.u32());
+      return { op, labels };
+    }
     case 0x11: case 0x13: // call_indirect / return_call_indirect type table
       r.u32();
       r.u32();

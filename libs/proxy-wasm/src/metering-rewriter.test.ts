@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,44 @@ describe('addMetering', () => {
     expect(grants).toBeLessThanOrEqual(102);
   });
 
+  it('keeps fuel exact across calls, exceptions and branches out of functions with loops', () => {
+    // inner: 9 units per iteration + 2; outer: 11 per iteration + 2; thrower: 9 per iteration + 3;
+    // early: 7 per iteration, leaving through br_table to the function label; early_if: 10 per iteration.
+    const wat = `(module
+      (tag $e)
+      (func $inner (param $n i32) (local $i i32)
+        (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+      (func (export "outer") (param $m i32) (local $j i32)
+        (loop $l (call $inner (i32.const 10)) (local.set $j (i32.add (local.get $j) (i32.const 1))) (br_if $l (i32.lt_u (local.get $j) (local.get $m)))))
+      (func $thrower (param $n i32) (local $i i32)
+        (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (throw $e))
+      (func (export "catching") (param $m i32) (local $j i32)
+        (loop $l (try (do (call $thrower (i32.const 10))) (catch_all))
+          (local.set $j (i32.add (local.get $j) (i32.const 1))) (br_if $l (i32.lt_u (local.get $j) (local.get $m)))))
+      (func (export "early") (param $n i32) (local $i i32)
+        (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_table $l 1 (i32.ge_u (local.get $i) (local.get $n)))))
+      (func (export "early_if") (param $n i32) (result i32) (local $i i32)
+        (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (drop (br_if 1 (i32.const 42) (i32.ge_u (local.get $i) (local.get $n))))
+          (br $l))
+        (i32.const 0)))`;
+    let grants = 0;
+    const e = instantiate(addMetering(compileWatWith(wat, ['--enable-exceptions']), 0), () => (grants++, 1000));
+    const grantsFor = (run: () => void) => {
+      grants = 0;
+      run();
+      return grants;
+    };
+    expect(grantsFor(() => e.outer!(1000))).toBeGreaterThanOrEqual(103); // 11 002 + 1000 × 92 units
+    expect(grants).toBeLessThanOrEqual(105);
+    expect(grantsFor(() => e.catching!(1000))).toBeGreaterThanOrEqual(93); // 1000 × 93 units in throwers
+    // Each call stays under one chunk: only write-backs on the way out make the calls add up.
+    expect(grantsFor(() => { for (let i = 0; i < 1000; i++) e.early!(10); })).toBeGreaterThanOrEqual(70);
+    expect(grantsFor(() => { for (let i = 0; i < 1000; i++) expect(e.early_if!(10)).toBe(42); })).toBeGreaterThanOrEqual(90);
+  });
+
   it('stops infinite loops, infinite tail recursion and deep recursion once refuel says so', () => {
     const wat = `(module
       (func (export "spin") (loop $l (br $l)))
@@ -136,6 +174,7 @@ describe('addMetering', () => {
 });
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'metering-test-'));
+process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 function writeTemp(bytes: Uint8Array): string {
   const file = path.join(tmp, `m${n++}.wasm`);

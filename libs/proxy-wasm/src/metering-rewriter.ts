@@ -2,8 +2,8 @@
 // that runs it (see metering-code.ts for the instrumentation itself).
 //
 // Added to the module: a type `() -> i32`, an import `wasmfleet:meter.refuel` of that type appended
-// after the existing function imports, and a mutable i32 fuel global appended after the existing
-// globals. Appending the import shifts every defined function's index by one, so each place that names
+// after the existing function imports, a mutable i32 fuel global appended after the existing globals,
+// and one i32 local in each function with loops. Appending the import shifts every defined function's index by one, so each place that names
 // a function is rewritten: call, return_call and ref.func in code and constant expressions, element
 // segments, exports, the start function, and the function and local names of the `name` section
 // (its other subsections are dropped).
@@ -65,6 +65,25 @@ function appendToVector(payload: Uint8Array | undefined, entry: Uint8Array): Uin
   const r = new ByteReader(payload);
   const count = r.u32();
   return w.u32(count + 1).bytes(payload.subarray(r.pos)).bytes(entry).finish();
+}
+
+/** Parameter count of each defined function, from the type and function sections. */
+function paramCounts(typePayload: Uint8Array, functionPayload: Uint8Array | undefined): number[] {
+  const types: number[] = [];
+  const r = new ByteReader(typePayload);
+  for (let n = r.u32(); n > 0; n--) {
+    const form = r.byte();
+    if (form !== 0x60) throw new Error(`unsupported type form 0x${form.toString(16)} (only function types are understood)`);
+    const params = r.u32();
+    for (let i = 0; i < params; i++) skipValtype(r);
+    for (let results = r.u32(); results > 0; results--) skipValtype(r);
+    types.push(params);
+  }
+  if (!functionPayload) return [];
+  const f = new ByteReader(functionPayload);
+  const out: number[] = [];
+  for (let n = f.u32(); n > 0; n--) out.push(types[f.u32()] ?? 0);
+  return out;
 }
 
 function vectorCount(payload: Uint8Array | undefined): number {
@@ -211,7 +230,7 @@ export function addMetering(bytes: Uint8Array, fuelInit: number): Uint8Array {
         out.push({ id: s.id, payload: rewriteElements(s.payload, t) });
         break;
       case SectionId.code:
-        out.push({ id: s.id, payload: meterCodeSection(s.payload, t) });
+        out.push({ id: s.id, payload: meterCodeSection(s.payload, paramCounts(typeSection.payload, find(SectionId.function)?.payload), t) });
         break;
       case SectionId.custom:
         out.push(customSectionName(s) === 'name' ? { id: s.id, payload: rewriteNames(s.payload, t) } : s);

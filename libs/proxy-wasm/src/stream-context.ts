@@ -40,13 +40,14 @@ export class StreamContext {
     readonly request: HttpRequest,
     readonly startedNanos: bigint,
   ) {
-    this.requestHeaders = new HeaderMap([
+    const entries: [string, string][] = [
       [':authority', request.authority],
       [':path', request.path],
       [':method', request.method],
       [':scheme', request.scheme],
-      ...request.headers.map(([k, v]): [string, string] => [k.toLowerCase(), v]),
-    ]);
+    ];
+    for (const [k, v] of request.headers) entries.push([k.toLowerCase(), v]);
+    this.requestHeaders = new HeaderMap(entries);
     this.requestBody = request.body ?? new Uint8Array(0);
     this.requestTrailers = new HeaderMap(request.trailers ? [...request.trailers] : []);
   }

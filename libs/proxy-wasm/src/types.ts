@@ -21,6 +21,8 @@ export interface FilterModule {
   size: number;
   exports: string[];
   imports: { module: string; name: string }[];
+  /** Things that work here but not in Envoy (e.g. a host function Envoy links only for another ABI). */
+  warnings: string[];
 }
 
 export interface PluginOptions {

@@ -3,13 +3,14 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const outDir = mkdtempSync(path.join(tmpdir(), 'proxy-wasm-fixtures-'));
+process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
 
 function cached(key: string, build: (out: string) => void): Uint8Array {
   const out = path.join(outDir, createHash('sha256').update(key).digest('hex').slice(0, 16) + '.wasm');

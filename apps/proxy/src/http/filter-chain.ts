@@ -1,0 +1,34 @@
+// Runs one request through the slots in order, the way Envoy's HTTP filter chain does: each filter wraps
+// the rest of the chain, so responses pass back through in reverse order. Records per-(slot, version)
+// health samples: requests, 5xx, local replies, Wasm failures and latency.
+import type { HttpRequest, HttpResponse } from '@wasmfleet/proxy-wasm';
+import type { SlotRuntime } from '../slots/slot-runtime.js';
+import type { EnvoyStats } from '../stats/envoy-stats.js';
+
+export type Upstream = (req: HttpRequest) => Promise<HttpResponse>;
+
+/** Envoy answers 500 with response flag NFCF when a filter has no config and no default. */
+export class NoFilterConfigError extends Error {
+  constructor(readonly slot: string) {
+    super(`filter config not found for ${slot}`);
+  }
+}
+
+export function runFilterChain(slots: readonly SlotRuntime[], stats: EnvoyStats, request: HttpRequest, upstream: Upstream): Promise<HttpResponse> {
+  const step = async (i: number, req: HttpRequest): Promise<HttpResponse> => {
+    if (i === slots.length) return upstream(req);
+    const slot = slots[i]!;
+    const active = slot.current;
+    if (!active) throw new NoFilterConfigError(slot.name);
+    const started = performance.now();
+    const result = await active.plugin.handle(req, (next) => step(i + 1, next));
+    const tags = { slot: slot.name, version: active.version };
+    stats.inc('wasmfleet.slot.requests', tags);
+    if (result.response.status >= 500) stats.inc('wasmfleet.slot.responses_5xx', tags);
+    if (result.localReply) stats.inc('wasmfleet.slot.local_replies', tags);
+    if (result.failure) stats.inc('wasmfleet.slot.wasm_failures', { ...tags, kind: result.failure.kind });
+    stats.observe('wasmfleet.slot.request_time', performance.now() - started, tags);
+    return result.response;
+  };
+  return step(0, request);
+}

@@ -1,0 +1,98 @@
+// The data path: an HTTP listener that runs each request through the filter chain and forwards it to the
+// upstream. Requests wait while the slots warm (up to a timeout), as an Envoy listener does.
+import http from 'node:http';
+import type { HttpRequest, HttpResponse } from '@wasmfleet/proxy-wasm';
+import type { SlotRuntime } from '../slots/slot-runtime.js';
+import type { EnvoyStats } from '../stats/envoy-stats.js';
+import { NoFilterConfigError, runFilterChain } from './filter-chain.js';
+
+export interface ReverseProxyOptions {
+  upstream: URL;
+  /** Picks the proxy (and so its slots and stats) for a request; one unless replicas share a listener. */
+  route: () => { slots: readonly SlotRuntime[]; stats: EnvoyStats; warmed: Promise<void> };
+  statPrefix?: string;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function readBody(req: http.IncomingMessage): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(chunks.length ? Buffer.concat(chunks) : undefined));
+    req.on('error', reject);
+  });
+}
+
+function headerPairs(raw: string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!HOP_BY_HOP.has(name)) pairs.push([name, raw[i + 1]!]);
+  }
+  return pairs;
+}
+
+function forward(upstream: URL, req: HttpRequest): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const out = http.request(
+      {
+        agent,
+        protocol: upstream.protocol,
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.path,
+        headers: [...req.headers.flat(), 'host', req.authority] as unknown as http.OutgoingHttpHeaders,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 502, headers: headerPairs(res.rawHeaders), ...(chunks.length && { body: Buffer.concat(chunks) }) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    out.on('error', reject);
+    out.end(req.body);
+  });
+}
+
+export function createReverseProxy(o: ReverseProxyOptions): http.Server {
+  const prefix = `http.${o.statPrefix ?? 'ingress_http'}`;
+  return http.createServer(async (req, res) => {
+    const { slots, stats, warmed } = o.route();
+    const started = performance.now();
+    let response: HttpResponse;
+    try {
+      await warmed;
+      const body = await readBody(req);
+      const request: HttpRequest = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        authority: req.headers.host ?? o.upstream.host,
+        scheme: 'http',
+        headers: headerPairs(req.rawHeaders),
+        ...(body && { body }),
+        source: { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 },
+      };
+      response = await runFilterChain(slots, stats, request, (r) => forward(o.upstream, r));
+    } catch (err) {
+      const nfcf = err instanceof NoFilterConfigError;
+      response = {
+        status: nfcf ? 500 : 503,
+        headers: [['content-type', 'text/plain']],
+        body: Buffer.from(nfcf ? `${err.message}\n` : 'upstream connect error or disconnect/reset before headers\n'),
+      };
+      if (nfcf) stats.inc(`${prefix}.downstream_rq_nfcf`);
+    }
+    stats.inc(`${prefix}.downstream_rq_total`);
+    stats.inc(`${prefix}.downstream_rq_xx`, { envoy_response_code_class: String(Math.floor(response.status / 100)) });
+    stats.observe(`${prefix}.downstream_rq_time`, performance.now() - started);
+    const headers = response.headers.filter(([k]) => !HOP_BY_HOP.has(k) && k !== 'content-length' && !k.startsWith(':'));
+    res.writeHead(response.status, [...headers.flat(), 'content-length', String(response.body?.length ?? 0)] as unknown as http.OutgoingHttpHeaders);
+    res.end(response.body);
+  });
+}
