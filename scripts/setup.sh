@@ -16,6 +16,9 @@ fi
 # Debian package → a command or file that shows it is installed.
 # clang-14 + lld-14 build the C example filter (npm run build builds every workspace).
 declare -A probe=([redis-server]="redis-server" [clang-14]="clang-14" [lld-14]="wasm-ld-14")
+if [ "$purpose" = bench ]; then
+  probe[wrk]="wrk"
+fi
 if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
   probe[python3-grpcio]="/usr/lib/python3/dist-packages/grpc/__init__.py"
   probe[python3-grpc-tools]="/usr/lib/python3/dist-packages/grpc_tools/protoc.py"

@@ -1,6 +1,9 @@
 // wasmfleet-proxy against the real ECDS server: real Redis, real server and proxy processes, real filters.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, exampleFilterSha, startEchoUpstream, startModuleServer, startProxy, type ProxyProcess, type TestHttpServer } from '../../../testing/proxy-process.js';
+import { EXAMPLE_FILTERS, eventually, exampleFilterSha, startEchoUpstream, startModuleServer, startProxy, type ProxyProcess, type TestHttpServer } from '../../../testing/proxy-process.js';
 import { startRedis, type TestRedis } from '../../../testing/redis-server.js';
 import { startServer, type ServerProcess } from '../../../testing/server-process.js';
 
@@ -108,6 +111,20 @@ describe('wasmfleet-proxy filters and warming', () => {
     const res = await fetch(`${node.listen}/`);
     expect(res.status).toBe(500);
     expect(await res.text()).toMatch(/filter config not found for wasmfleet.demo.never-created/);
+  });
+
+  it('serves its default config until ECDS delivers one, and returns to it when the slot is deleted', async () => {
+    const slot = 'wasmfleet.demo.defaulted';
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'wf-default-')), 'default.json');
+    writeFileSync(file, JSON.stringify({ module: { path: path.join(EXAMPLE_FILTERS, 'add-header.wasm') }, rootId: 'add_header', config: { header: 'x-from', value: 'default' } }));
+    const node = await proxyFor(slot, 'delta', ['--default-config', `${slot}=${file}`]);
+    expect((await fetch(`${node.listen}/`)).headers.get('x-from')).toBe('default');
+
+    await server.api('POST', '/api/v1/slots', { name: slot, spec: spec('add-header', 'add_header', { header: 'x-from', value: 'ecds' }) });
+    await eventually(async () => ((await fetch(`${node.listen}/`)).headers.get('x-from') === 'ecds' ? true : undefined), 'the ECDS config');
+
+    await server.api('DELETE', `/api/v1/slots/${slot}`);
+    await eventually(async () => ((await fetch(`${node.listen}/`)).headers.get('x-from') === 'default' ? true : undefined), 'the default again');
   });
 
   it('serves Envoy-named stats in Prometheus format', async () => {
