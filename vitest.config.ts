@@ -12,6 +12,7 @@ export default defineConfig({
       '@wasmfleet/api': lib('api'),
       '@wasmfleet/proxy-wasm': lib('proxy-wasm'),
       '@wasmfleet/oci': lib('oci'),
+      '@wasmfleet/rollout': lib('rollout'),
     },
   },
   test: {

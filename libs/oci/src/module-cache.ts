@@ -104,6 +104,13 @@ export class ModuleCache {
     return { ...this.counters, evictions: this.store.evictions, bytes: this.store.bytes, entries: this.store.list().length };
   }
 
+  /** A cached module by the sha256 of its bytes (marks it used), for serving modules to proxies. */
+  async bySha256(sha256: string): Promise<{ path: string; size: number } | undefined> {
+    await this.ready;
+    const stored = await this.store.get(sha256);
+    return stored && { path: stored.path, size: stored.size };
+  }
+
   /** Modules on disk, most recently used first. */
   list() {
     return this.store.list().map((m) => ({ ...m, path: this.store.modulePath(m.sha256) }));

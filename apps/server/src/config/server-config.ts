@@ -19,6 +19,16 @@ const EnvSchema = z.object({
   WASMFLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Streams pushed per event-loop turn when a resource changes (see docs/benchmarks.md). */
   WASMFLEET_XDS_FANOUT_BATCH: z.coerce.number().int().min(1).default(500),
+  /** Base URL proxies use to fetch modules from this server (direct mode). Default http://<bind>:<http port>. */
+  WASMFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Comma-separated webhook URLs told of rollout events. */
+  WASMFLEET_WEBHOOKS: z.string().optional(),
+  /** HMAC key for the x-wasmfleet-signature header of webhook deliveries. */
+  WASMFLEET_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Four-eyes is on by default: the author of a rollout revision cannot approve it. */
+  WASMFLEET_ALLOW_SELF_APPROVAL: z.enum(['true', 'false']).default('false'),
+  /** How often direct mode scrapes each connected proxy's stats URL, in milliseconds. */
+  WASMFLEET_SCRAPE_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
   /** Bearer token of the admin. Unset: one is generated and written to <data dir>/admin-token (mode 0600). */
   WASMFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
@@ -33,6 +43,11 @@ export interface ServerConfig {
   logLevel: z.output<typeof EnvSchema>['WASMFLEET_LOG_LEVEL'];
   adminToken: string | undefined;
   fanOutBatch: number;
+  publicUrl: string | undefined;
+  webhooks: string[];
+  webhookSecret: string | undefined;
+  allowSelfApproval: boolean;
+  scrapeIntervalMs: number;
 }
 
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -49,5 +64,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     logLevel: e.WASMFLEET_LOG_LEVEL,
     adminToken: e.WASMFLEET_ADMIN_TOKEN,
     fanOutBatch: e.WASMFLEET_XDS_FANOUT_BATCH,
+    publicUrl: e.WASMFLEET_PUBLIC_URL,
+    webhooks: (e.WASMFLEET_WEBHOOKS ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+    webhookSecret: e.WASMFLEET_WEBHOOK_SECRET,
+    allowSelfApproval: e.WASMFLEET_ALLOW_SELF_APPROVAL === 'true',
+    scrapeIntervalMs: e.WASMFLEET_SCRAPE_INTERVAL_MS,
   };
 }

@@ -8,12 +8,15 @@ import {
   ResourceCache,
   SotwSession,
   XdsProtocolError,
+  type NodeInfo,
   type SotwRequest,
   type SotwResponse,
   type StreamKind,
   type XdsObserver,
 } from '@wasmfleet/xds';
-import { AuthenticationError, type BearerTokenVerifier } from '../auth/bearer-token.js';
+import { AuthenticationError, AuthorizationError } from '../auth/auth-errors.js';
+import { authorize } from '../auth/authorize.js';
+import type { BearerTokenVerifier } from '../auth/bearer-token.js';
 import { MalformedMessage } from '@wasmfleet/envoy';
 import { ecdsServiceDefinition } from './ecds-service-definition.js';
 import { fetchExtensionConfigs } from './fetch-extension-configs.js';
@@ -31,28 +34,32 @@ export interface EcdsGrpcDeps {
   log: (level: 'warn' | 'debug', message: string) => void;
 }
 
-type Session = { handle(req: unknown): void; close(): void };
+type Session = { handle(req: unknown): void; close(): void; readonly nodeInfo: NodeInfo | undefined };
 type AnyCall = grpc.ServerDuplexStream<unknown, unknown> | grpc.ServerUnaryCall<unknown, unknown>;
 
 function statusOf(err: unknown): { code: grpc.status; details: string } {
   if (err instanceof MalformedMessage) return { code: grpc.status.INVALID_ARGUMENT, details: err.reason };
   if (err instanceof AuthenticationError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
+  if (err instanceof AuthorizationError) return { code: grpc.status.PERMISSION_DENIED, details: err.message };
   if (err instanceof XdsProtocolError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   return { code: grpc.status.INTERNAL, details: 'internal error' };
 }
 
 export class EcdsGrpcServer {
   private server: grpc.Server | undefined;
+  private readonly sessions = new Set<Session>();
 
   constructor(private readonly deps: EcdsGrpcDeps) {}
 
-  private authenticate(call: AnyCall): void {
+  /** Any valid token may subscribe for now (every role holds xds:subscribe); revoked or expired → UNAUTHENTICATED. */
+  private async authenticate(call: AnyCall, service: string): Promise<void> {
     const header = call.metadata.get('authorization')[0];
-    this.deps.verifier.verify(typeof header === 'string' ? header : header?.toString());
+    const principal = await this.deps.verifier.verify(typeof header === 'string' ? header : header?.toString());
+    authorize(principal, { permission: 'xds:subscribe' }, service);
   }
 
   private stream(kind: StreamKind) {
-    return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+    return async (call: grpc.ServerDuplexStream<unknown, unknown>) => {
       let session: Session | undefined;
       const fail = (err: unknown) => {
         const status = statusOf(err);
@@ -62,15 +69,17 @@ export class EcdsGrpcServer {
       };
       const close = () => {
         if (!session) return;
+        this.sessions.delete(session);
         session.close();
         session = undefined;
         this.deps.observer.streamClosed(kind);
       };
       try {
-        this.authenticate(call);
+        await this.authenticate(call, `ECDS ${kind} stream`);
       } catch (err) {
         return fail(err);
       }
+      if (call.cancelled) return; // gone while its token was checked; requests wait in the stream's buffer till then
       const options = {
         cache: this.deps.cache,
         typeUrl: TypeUrls.typedExtensionConfig,
@@ -81,6 +90,7 @@ export class EcdsGrpcServer {
         kind === 'sotw'
           ? new SotwSession({ ...options, stream: { send: (r) => call.write(r) } })
           : new DeltaSession({ ...options, stream: { send: (r) => call.write(r) } });
+      this.sessions.add(session);
       this.deps.observer.streamOpened(kind);
       call.on('data', (req: unknown) => {
         if (!session) return;
@@ -101,15 +111,20 @@ export class EcdsGrpcServer {
     };
   }
 
-  private fetch(call: grpc.ServerUnaryCall<SotwRequest | MalformedMessage, SotwResponse>, done: grpc.sendUnaryData<SotwResponse>) {
+  private async fetch(call: grpc.ServerUnaryCall<SotwRequest | MalformedMessage, SotwResponse>, done: grpc.sendUnaryData<SotwResponse>) {
     try {
-      this.authenticate(call);
+      await this.authenticate(call, 'ECDS fetch');
       const req = call.request;
       if (req instanceof MalformedMessage) throw req;
       done(null, fetchExtensionConfigs(this.deps.cache, req, TypeUrls.typedExtensionConfig));
     } catch (err) {
       done(statusOf(err));
     }
+  }
+
+  /** The nodes of the open streams of this replica (direct mode reads their stats URLs). */
+  connectedNodes(): NodeInfo[] {
+    return [...this.sessions].flatMap((s) => (s.nodeInfo ? [s.nodeInfo] : []));
   }
 
   /** Binds and starts; returns the bound port (useful with port 0). */

@@ -2,8 +2,19 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ValidationError } from '@wasmfleet/api';
 import { EnvoyConfigError } from '@wasmfleet/envoy';
-import { AuthenticationError } from '../auth/bearer-token.js';
+import { AuthenticationError, AuthorizationError, TokenNotFoundError } from '../auth/auth-errors.js';
+import { RolloutActionError, RolloutSpecError } from '@wasmfleet/rollout';
+import { RolloutContentionError, RolloutNotFoundError, SlotBusyError } from '../rollouts/rollout-errors.js';
 import { SlotExistsError, SlotNotFoundError, SlotVersionConflictError } from '../slots/slot-errors.js';
+
+/** A refused rollout action: who may not (403), what the gate needs (400), or what the phase forbids (409). */
+const ROLLOUT_ACTION_STATUS: Record<RolloutActionError['code'], number> = {
+  forbidden: 403,
+  'four-eyes': 403,
+  'comment-required': 400,
+  'invalid-transition': 409,
+  'unknown-revision': 409,
+};
 
 interface Answer {
   status: number;
@@ -18,9 +29,20 @@ function answerFor(err: unknown): Answer | undefined {
     return { status: 400, body: { error: 'invalid_request', message: err.message, problems: [{ field: err.field, reason: err.reason }] } };
   }
   if (err instanceof AuthenticationError) return { status: 401, body: { error: 'unauthenticated', message: err.message } };
+  if (err instanceof AuthorizationError) return { status: 403, body: { error: 'forbidden', message: err.message } };
+  if (err instanceof TokenNotFoundError) return { status: 404, body: { error: 'not_found', message: err.message } };
   if (err instanceof SlotNotFoundError) return { status: 404, body: { error: 'not_found', message: err.message } };
   if (err instanceof SlotExistsError) return { status: 409, body: { error: 'already_exists', message: err.message } };
   if (err instanceof SlotVersionConflictError) return { status: 409, body: { error: 'version_conflict', message: err.message } };
+  if (err instanceof RolloutSpecError) {
+    return { status: 400, body: { error: 'invalid_request', message: err.message, problems: err.problems } };
+  }
+  if (err instanceof RolloutActionError) {
+    return { status: ROLLOUT_ACTION_STATUS[err.code] ?? 409, body: { error: err.code.replace(/-/g, '_'), message: err.message } };
+  }
+  if (err instanceof RolloutNotFoundError) return { status: 404, body: { error: 'not_found', message: err.message } };
+  if (err instanceof SlotBusyError) return { status: 409, body: { error: 'slot_busy', message: err.message } };
+  if (err instanceof RolloutContentionError) return { status: 409, body: { error: 'contention', message: err.message } };
   if (err instanceof HttpException) {
     const status = err.getStatus();
     return { status, body: { error: status === 404 ? 'not_found' : 'http_error', message: err.message } };

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@n
 import { HEALTH, METRICS } from '../app/tokens.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import { Public } from './public.decorator.js';
+import { Permission } from './roles.decorator.js';
 
 export interface HealthProbe {
   /** Throws when a dependency (Redis) does not answer. */
@@ -26,8 +27,9 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Authenticated like every API route: give Prometheus the token (scrape_config `authorization`). */
+  /** Admin only: give Prometheus an admin token (scrape_config `authorization`). */
   @Get('metrics')
+  @Permission('metrics:read')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   metricsText(): Promise<string> {
     return this.metrics.registry.metrics();

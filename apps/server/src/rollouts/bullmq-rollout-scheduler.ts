@@ -1,0 +1,89 @@
+// The rollout scheduler on BullMQ: timers are delayed jobs, validation, analysis measurements and webhook
+// deliveries are jobs. Job ids are derived from what the job is for, so adding one twice (a retried
+// transition, a restart re-deriving timers) is a no-op. BullMQ holds work, never truth: the handlers load
+// the rollout from Redis and hand an event to the pure decision, which ignores what is stale.
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { NotifyEffect, RolloutScheduler, StartAnalysisEffect, StartValidationEffect } from './rollout-scheduler.js';
+
+export const ROLLOUT_QUEUE = 'wasmfleet-rollouts';
+
+export type RolloutJob =
+  | { kind: 'timer'; rolloutId: string; timerId: string }
+  | { kind: 'validate'; effect: StartValidationEffect }
+  | { kind: 'analyze'; effect: StartAnalysisEffect; measurement: number }
+  | { kind: 'notify'; effect: NotifyEffect };
+
+export type RolloutJobHandlers = { [K in RolloutJob['kind']]: (job: Extract<RolloutJob, { kind: K }>) => Promise<void> };
+
+/** BullMQ ids may not contain ':'. */
+const jobId = (...parts: Array<string | number>) => parts.map((p) => String(p).replace(/:/g, '_')).join('|');
+
+export class BullmqRolloutScheduler implements RolloutScheduler {
+  private readonly queue: Queue;
+  private worker: Worker | undefined;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.queue = new Queue(ROLLOUT_QUEUE, { connection, prefix: `${prefix}bull` });
+  }
+
+  private add(id: string, data: RolloutJob, delayMs = 0, attempts = 3): Promise<unknown> {
+    return this.queue.add(data.kind, data, {
+      jobId: id,
+      delay: Math.max(0, delayMs),
+      attempts,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: true,
+      removeOnFail: 1_000,
+    });
+  }
+
+  async scheduleTimer(rolloutId: string, timerId: string, at: Date): Promise<void> {
+    await this.add(jobId('timer', rolloutId, timerId), { kind: 'timer', rolloutId, timerId }, at.getTime() - this.now().getTime(), 10);
+  }
+
+  async cancelTimers(rolloutId: string, timerIds: string[]): Promise<void> {
+    await Promise.all(timerIds.map((t) => this.queue.remove(jobId('timer', rolloutId, t)).catch(() => 0)));
+  }
+
+  async startValidation(effect: StartValidationEffect): Promise<void> {
+    await this.add(jobId('validate', effect.rolloutId, effect.revision), { kind: 'validate', effect }, 0, 3);
+  }
+
+  async startAnalysis(effect: StartAnalysisEffect, measurement = 1): Promise<void> {
+    const at = new Date(effect.startedAt).getTime() + measurement * effect.intervalSeconds * 1000;
+    const end = new Date(effect.endsAt).getTime();
+    // The last measurement is taken at the end of the window at the latest.
+    const due = Math.min(at, end);
+    await this.add(jobId('analyze', effect.rolloutId, effect.windowId, measurement), { kind: 'analyze', effect, measurement }, due - this.now().getTime(), 5);
+  }
+
+  async notify(effect: NotifyEffect): Promise<void> {
+    await this.add(jobId('notify', effect.rolloutId, effect.revision, effect.event, effect.reason.code, this.now().getTime()), { kind: 'notify', effect }, 0, 8);
+  }
+
+  /** Starts processing; every job kind must have a handler (checked here, loudly). */
+  startWorker(handlers: RolloutJobHandlers, concurrency = 8): void {
+    for (const kind of ['timer', 'validate', 'analyze', 'notify'] as const) {
+      if (typeof handlers[kind] !== 'function') throw new Error(`no handler for rollout job kind "${kind}"`);
+    }
+    this.worker = new Worker(
+      ROLLOUT_QUEUE,
+      async (job: Job<RolloutJob>) => {
+        const data = job.data;
+        await (handlers[data.kind] as (j: RolloutJob) => Promise<void>)(data);
+      },
+      { connection: this.connection.duplicate({ maxRetriesPerRequest: null }), prefix: `${this.prefix}bull`, concurrency },
+    );
+    this.worker.on('error', () => undefined); // connection errors are retried by BullMQ itself
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,16 @@
+// The port through which the rollout service asks for work to happen later or elsewhere (BullMQ in the
+// server; a fake in unit tests). Every call is idempotent: ids de-duplicate, so a retried transition or
+// a restart that re-derives the timers never schedules anything twice.
+import type { Effect } from '@wasmfleet/rollout';
+
+export type StartAnalysisEffect = Extract<Effect, { type: 'StartAnalysis' }>;
+export type NotifyEffect = Extract<Effect, { type: 'Notify' }>;
+export type StartValidationEffect = Extract<Effect, { type: 'StartValidation' }>;
+
+export interface RolloutScheduler {
+  scheduleTimer(rolloutId: string, timerId: string, at: Date): Promise<void>;
+  cancelTimers(rolloutId: string, timerIds: string[]): Promise<void>;
+  startValidation(effect: StartValidationEffect): Promise<void>;
+  startAnalysis(effect: StartAnalysisEffect): Promise<void>;
+  notify(effect: NotifyEffect): Promise<void>;
+}
