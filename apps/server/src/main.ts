@@ -47,13 +47,25 @@ async function main(): Promise<void> {
       redisPrefix: config.redisPrefix,
       adminToken,
       fanOutBatch: config.fanOutBatch,
+      dataDir: config.dataDir,
+      ...(config.publicUrl && { publicUrl: config.publicUrl }),
+      webhooks: config.webhooks,
+      ...(config.webhookSecret && { webhookSecret: config.webhookSecret }),
+      allowSelfApproval: config.allowSelfApproval,
+      scrapeIntervalMs: config.scrapeIntervalMs,
       log: (level, message) => (level === 'warn' ? logger.warn(message) : logger.debug(message)),
     });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.register(ctx), new FastifyAdapter({ bodyLimit: 1024 * 1024 }), {
       logger,
     });
+    // Rollouts may be applied as YAML (`wasmfleet rollout apply -f rollout.yaml`, curl --data-binary).
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
     await app.listen(config.httpPort, config.bind);
     const httpPort = (app.getHttpServer().address() as { port: number }).port;
+    ctx.setPublicUrl(`http://${config.bind.includes(':') ? `[${config.bind}]` : config.bind}:${httpPort}`);
     const grpcPort = await ctx.ecds.start(config.bind, config.grpcPort);
     logger.log(`ready: REST http://${config.bind}:${httpPort} · ECDS gRPC ${config.bind}:${grpcPort}`);
   } catch (err) {
