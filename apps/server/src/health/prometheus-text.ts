@@ -153,8 +153,10 @@ function parseSample(line: string, name: string, fail: (p: string) => never): Pr
   const skipBlanks = () => {
     while (line[pos] === ' ' || line[pos] === '\t') pos++;
   };
+  const afterName = pos;
   skipBlanks();
-  if (line[pos] === '{') {
+  if (line[pos] !== '{') pos = afterName;
+  else {
     pos++;
     for (;;) {
       skipBlanks();

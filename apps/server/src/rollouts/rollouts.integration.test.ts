@@ -80,6 +80,8 @@ describe('a rollout through canary, approval and full rollout', () => {
     const waiting = await waitPhase(id, 'AwaitingApproval');
     const seed = waiting.canary.seed as string;
     const expected = fleet.nodes.map((n) => isCandidate(n.node, seed, 0.1));
+    expect(expected.filter(Boolean).length, 'some proxies are candidates, some are not').toBeGreaterThan(0);
+    expect(expected.filter((c) => !c).length).toBeGreaterThan(0);
     const candidateVersion = `r1.${exampleFilterSha('add-header').slice(0, 12)}`;
     await eventually(async () => {
       const v = await versions();
