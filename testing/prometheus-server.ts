@@ -27,7 +27,7 @@ export interface PrometheusOptions {
 /** One scrape job per target, since targets may differ in scheme and path. JSON is valid YAML. */
 function configFor(targets: readonly string[], interval: number, labels: Record<string, string>): string {
   return JSON.stringify({
-    global: { scrape_interval: `${interval}s`, scrape_timeout: `${Math.max(0.5, interval * 0.8)}s`, evaluation_interval: `${interval}s` },
+    global: { scrape_interval: `${interval}s`, scrape_timeout: `${Math.max(500, Math.round(interval * 800))}ms`, evaluation_interval: `${interval}s` },
     scrape_configs: targets.map((raw, i) => {
       const u = new URL(raw);
       return {

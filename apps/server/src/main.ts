@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       ...(config.webhookSecret && { webhookSecret: config.webhookSecret }),
       allowSelfApproval: config.allowSelfApproval,
       scrapeIntervalMs: config.scrapeIntervalMs,
+      ...(config.prometheusUrl && { prometheusUrl: config.prometheusUrl }),
       log: (level, message) => (level === 'warn' ? logger.warn(message) : logger.debug(message)),
     });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.register(ctx), new FastifyAdapter({ bodyLimit: 1024 * 1024 }), {

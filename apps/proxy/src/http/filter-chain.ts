@@ -27,6 +27,8 @@ export function runFilterChain(slots: readonly SlotRuntime[], stats: EnvoyStats,
     if (result.response.status >= 500) stats.inc('wasmfleet.slot.responses_5xx', tags);
     if (result.localReply) stats.inc('wasmfleet.slot.local_replies', tags);
     if (result.failure) stats.inc('wasmfleet.slot.wasm_failures', { ...tags, kind: result.failure.kind });
+    // After a trap the VM stays down (as in Envoy): a fail-open bypass is a request the filter did not do.
+    else if (active.plugin.state() === 'failed') stats.inc('wasmfleet.slot.wasm_failures', { ...tags, kind: 'vm-down' });
     stats.observe('wasmfleet.slot.request_time', performance.now() - started, tags);
     return result.response;
   };

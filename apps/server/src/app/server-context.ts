@@ -8,6 +8,7 @@ import { EcdsGrpcServer, type EcdsStreamCounter } from '../ecds/ecds-grpc-server
 import { SlotCacheSync } from '../ecds/slot-cache-sync.js';
 import type { HealthProbe } from '../http/health.controller.js';
 import { DirectStatsScraper } from '../health/direct-stats-scraper.js';
+import { PrometheusHealthSource } from '../health/prometheus-health-source.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import { WebhookNotifier } from '../notifications/webhook-notifier.js';
 import { createRolloutRuntime, type RolloutRuntime } from '../rollouts/rollout-runtime.js';
@@ -41,6 +42,7 @@ export interface ServerContextOptions {
   webhookSecret?: string;
   allowSelfApproval: boolean;
   scrapeIntervalMs: number;
+  prometheusUrl?: string;
   log: (level: 'warn' | 'debug', message: string) => void;
 }
 
@@ -79,7 +81,9 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
     targets: () => ecds.connectedNodes().flatMap((n) => (typeof n.metadata['stats_url'] === 'string' ? [n.metadata['stats_url']] : [])),
     intervalMs: opts.scrapeIntervalMs,
   });
-  scraper.start();
+  // With a Prometheus that scrapes the proxies, health comes from PromQL instead.
+  const health = opts.prometheusUrl ? new PrometheusHealthSource({ url: opts.prometheusUrl }) : scraper;
+  if (!opts.prometheusUrl) scraper.start();
   const notifier = opts.webhooks.length
     ? new WebhookNotifier({ urls: opts.webhooks, secret: opts.webhookSecret ?? '' })
     : undefined;
@@ -94,7 +98,7 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
     events,
     dataDir: opts.dataDir,
     publicUrl: () => publicUrl,
-    health: scraper,
+    health,
     notify: async (effect) => {
       const reports = (await notifier?.notify({ event: effect.event, rolloutId: effect.rolloutId, revision: effect.revision, reason: effect.reason, at: new Date() })) ?? [];
       const failed = reports.filter((r) => !r.ok);

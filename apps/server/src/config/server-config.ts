@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   WASMFLEET_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Four-eyes is on by default: the author of a rollout revision cannot approve it. */
   WASMFLEET_ALLOW_SELF_APPROVAL: z.enum(['true', 'false']).default('false'),
+  /** Read rollout health with PromQL from this Prometheus instead of scraping proxies directly. */
+  WASMFLEET_PROMETHEUS_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** How often direct mode scrapes each connected proxy's stats URL, in milliseconds. */
   WASMFLEET_SCRAPE_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
   /** Bearer token of the admin. Unset: one is generated and written to <data dir>/admin-token (mode 0600). */
@@ -48,12 +50,20 @@ export interface ServerConfig {
   webhookSecret: string | undefined;
   allowSelfApproval: boolean;
   scrapeIntervalMs: number;
+  prometheusUrl: string | undefined;
 }
 
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   // An empty variable counts as unset (e.g. `WASMFLEET_ADMIN_TOKEN= npm start`).
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const e = parseOrThrow(EnvSchema, set, 'env');
+  const e = parseOrThrow(
+    EnvSchema.refine((v) => !v.WASMFLEET_WEBHOOKS || v.WASMFLEET_WEBHOOK_SECRET, {
+      path: ['WASMFLEET_WEBHOOK_SECRET'],
+      message: 'is required with WASMFLEET_WEBHOOKS: receivers verify the signature with it',
+    }),
+    set,
+    'env',
+  );
   return {
     httpPort: e.WASMFLEET_HTTP_PORT,
     grpcPort: e.WASMFLEET_GRPC_PORT,
@@ -69,5 +79,6 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     webhookSecret: e.WASMFLEET_WEBHOOK_SECRET,
     allowSelfApproval: e.WASMFLEET_ALLOW_SELF_APPROVAL === 'true',
     scrapeIntervalMs: e.WASMFLEET_SCRAPE_INTERVAL_MS,
+    prometheusUrl: e.WASMFLEET_PROMETHEUS_URL,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { increaseBetween, nearestSnapshot, type Snapshot } from './counter-deltas.js';
+import { increaseBetween, nearestSnapshot, restartedBetween, type Snapshot } from './counter-deltas.js';
 import { latencyHistogramOf, slotKey, type SlotCounters } from './slot-health-series.js';
 
 const KEY = slotKey('wasmfleet.ns.f', 'v2');
@@ -67,6 +67,17 @@ describe('increaseBetween', () => {
     const snaps = series(counters(3, 0, [1, 2, 3]), counters(6, 0, [2, 4, 6]));
     snaps[1]!.slots.get(KEY)!.latency = { bounds: [1, 5], cumulative: [2, 4, 6] };
     expect(increaseBetween(snaps, KEY, 0, 10_000).latencyMismatch).toBe(true);
+  });
+});
+
+describe('restartedBetween', () => {
+  it.each([
+    { what: 'growth', snaps: series(counters(1, 1), counters(5, 2)), restarted: false },
+    { what: 'a new pair', snaps: series(undefined, counters(5)), restarted: false },
+    { what: 'a dropping counter', snaps: series(counters(5, 2), counters(6, 1)), restarted: true },
+    { what: 'a vanished pair', snaps: series(counters(5), undefined), restarted: true },
+  ])('$what → $restarted', ({ snaps, restarted }) => {
+    expect(restartedBetween(snaps[0]!, snaps[1]!)).toBe(restarted);
   });
 });
 

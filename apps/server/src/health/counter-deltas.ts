@@ -37,12 +37,22 @@ export function nearestSnapshot(snapshots: readonly Snapshot[], t: number): numb
   return lo;
 }
 
-const dropped = (prev: SlotCounters, cur: SlotCounters): boolean =>
+/** A counter of the pair went down: the proxy restarted between the two scrapes. */
+export const countersDropped = (prev: SlotCounters, cur: SlotCounters): boolean =>
   SLOT_COUNTERS.some((name) => cur[name] < prev[name]) ||
   (prev.latency !== undefined &&
     cur.latency !== undefined &&
     sameBounds(prev.latency.bounds, cur.latency.bounds) &&
     cur.latency.cumulative.some((c, i) => c < prev.latency!.cumulative[i]!));
+
+/** The proxy restarted between two scrapes: a pair's counters dropped, or a pair it exported vanished. */
+export function restartedBetween(prev: Snapshot, cur: Snapshot): boolean {
+  for (const [key, before] of prev.slots) {
+    const after = cur.slots.get(key);
+    if (after === undefined || countersDropped(before, after)) return true;
+  }
+  return false;
+}
 
 /**
  * The growth of one (slot, version)'s counters in one proxy between the snapshots nearest `sinceMs` and
@@ -58,7 +68,7 @@ export function increaseBetween(snapshots: readonly Snapshot[], key: string, sin
     const cur = snapshots[i]!.slots.get(key);
     if (cur === undefined) continue; // gone: the proxy restarted and has not served this pair since
     const prevRaw = snapshots[i - 1]!.slots.get(key);
-    const reset = prevRaw !== undefined && dropped(prevRaw, cur);
+    const reset = prevRaw !== undefined && countersDropped(prevRaw, cur);
     if (reset) total.resets++;
     const prev = reset ? undefined : prevRaw;
     for (const name of SLOT_COUNTERS) total[name] += cur[name] - (prev?.[name] ?? 0);

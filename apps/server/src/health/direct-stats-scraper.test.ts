@@ -93,7 +93,7 @@ describe('DirectStatsScraper', () => {
       nacks: 0,
     });
     expect((await scraper.sample({ slot: 's', version: 'v1', since: c.at(0), until: c.at(2) })).requests).toBe(0);
-    expect(scraper.stats()).toMatchObject({ scrapes: 2, targetScrapes: 4, proxies: 2 });
+    expect(scraper.stats()).toMatchObject({ scrapes: 2, targetScrapes: 4, proxies: 2, restarts: 0 });
   });
 
   it('counts failures by kind, skips them, never throws, and still counts the healthy proxies', async () => {

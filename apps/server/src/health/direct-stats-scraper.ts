@@ -4,7 +4,7 @@
 // proxies. A failing proxy is counted and skipped, never thrown: the others still count.
 import type { HealthSample } from '@wasmfleet/rollout';
 import { OutboundUrlError, redact, resolveOutboundUrl } from '../notifications/outbound-url.js';
-import { increaseBetween, type Snapshot } from './counter-deltas.js';
+import { increaseBetween, restartedBetween, type Snapshot } from './counter-deltas.js';
 import { checkHealthQuery, type HealthQuery, type HealthSource } from './health-source.js';
 import { PrometheusTextError, parsePrometheusText } from './prometheus-text.js';
 import { emptySample, isSlotHealthFamily, latencyHistogramOf, sameBounds, slotCountersOf, slotKey } from './slot-health-series.js';
@@ -33,8 +33,8 @@ export interface ScraperStats {
   failures: Record<ScrapeFailure, number>;
   /** Proxies with snapshots held. */
   proxies: number;
-  /** Proxy counter drops seen by sample() (restarts). */
-  resets: number;
+  /** Proxy restarts seen between consecutive scrapes (counters dropped or series vanished). */
+  restarts: number;
   /** sample() calls whose latency was dropped because proxies export different buckets. */
   latencyMismatches: number;
 }
@@ -95,7 +95,7 @@ export class DirectStatsScraper implements HealthSource {
     targetScrapes: 0,
     failures: { targets: 0, 'invalid-url': 0, timeout: 0, network: 0, 'http-status': 0, 'too-large': 0, parse: 0 },
     proxies: 0,
-    resets: 0,
+    restarts: 0,
     latencyMismatches: 0,
   };
 
@@ -155,7 +155,6 @@ export class DirectStatsScraper implements HealthSource {
       total.responses5xx += inc.responses5xx;
       total.localReplies += inc.localReplies;
       total.wasmFailures += inc.wasmFailures;
-      this.counters.resets += inc.resets;
       if (inc.latencyMismatch) mismatch = true;
       if (inc.latency === undefined) continue;
       if (bounds === undefined || cumulative === undefined) {
@@ -277,6 +276,8 @@ export class DirectStatsScraper implements HealthSource {
 
   private record(proxy: string, snapshot: Snapshot): void {
     const list = this.snapshots.get(proxy) ?? [];
+    const previous = list.at(-1);
+    if (previous !== undefined && previous.at <= snapshot.at && restartedBetween(previous, snapshot)) this.counters.restarts++;
     list.push(snapshot);
     if (list.length > 1 && list.at(-2)!.at > snapshot.at) list.sort((a, b) => a.at - b.at);
     this.snapshots.set(proxy, list);

@@ -47,10 +47,10 @@ export class PrometheusHealthSource implements HealthSource {
   async sample(query: HealthQuery): Promise<HealthSample> {
     checkHealthQuery(query);
     const labels = { ...this.options.matchers, slot: query.slot, version: query.version };
-    const windowSeconds = Math.max(1, Math.ceil((query.until.getTime() - query.since.getTime()) / 1000));
+    const windowMs = Math.max(1, query.until.getTime() - query.since.getTime());
     const [requests, responses5xx, localReplies, wasmFailures, buckets] = await Promise.all([
-      ...SLOT_COUNTERS.map((name) => this.instant(increaseQuery(SlotMetrics[name], labels, windowSeconds), query)),
-      this.instant(increaseQuery(`${SlotMetrics.requestTime}_bucket`, labels, windowSeconds, ['le']), query),
+      ...SLOT_COUNTERS.map((name) => this.instant(increaseQuery(SlotMetrics[name], labels, windowMs), query)),
+      this.instant(increaseQuery(`${SlotMetrics.requestTime}_bucket`, labels, windowMs, ['le']), query),
     ]);
     const count = (v: VectorSample[]) => (v.length === 0 ? 0 : Math.max(0, Math.round(this.number(v[0]!, query))));
     const sample: HealthSample = {

@@ -172,7 +172,7 @@ describe('parsePrometheusText: families', () => {
     expect(families.get('keep_me')!.samples).toHaveLength(1);
   });
 
-  it('parses what a real Envoy-style exporter prints (empty input too)', () => {
+  it('reads empty input as no families', () => {
     expect(parsePrometheusText('').size).toBe(0);
     expect(parsePrometheusText('\n\n').size).toBe(0);
   });

@@ -21,20 +21,23 @@ export function selector(metric: string, labels: Readonly<Record<string, string>
 }
 
 /**
- * How much counters grew over the last `windowSeconds`, summed (`by` some labels, if given).
+ * How much counters grew over the last `windowMs`, summed (`by` some labels, if given).
  *
  * `increase()` alone misses what a series held at its first scrape: Prometheus 2 cannot tell a new series'
  * first value from growth before it. A canary's series are new by nature (a new version label; a 5xx
- * counter appears with the first 5xx), so a few early errors would vanish. The second term adds the first
- * value of series that did not exist at the window's start (`unless … offset`), counting them from zero.
+ * counter appears with the first 5xx), so its first errors would vanish. The second term adds the first
+ * value of series born inside the window: absent at its start (`unless … offset`) although their target was
+ * already being scraped then (`up offset`). Without that guard, a proxy Prometheus only just discovered
+ * would have its whole history counted as the window's.
  */
-export function increaseQuery(metric: string, labels: Readonly<Record<string, string>>, windowSeconds: number, by: readonly string[] = []): string {
-  if (!Number.isInteger(windowSeconds) || windowSeconds < 1) throw new Error(`window must be a whole number of seconds ≥ 1, got ${windowSeconds}`);
+export function increaseQuery(metric: string, labels: Readonly<Record<string, string>>, windowMs: number, by: readonly string[] = []): string {
+  if (!Number.isInteger(windowMs) || windowMs < 1) throw new Error(`window must be a whole number of milliseconds ≥ 1, got ${windowMs}`);
   for (const label of by) if (!LABEL_NAME.test(label)) throw new Error(`invalid label name ${JSON.stringify(label)}`);
   const s = selector(metric, labels);
-  const range = `[${windowSeconds}s]`;
+  const range = `[${windowMs}ms]`;
+  const offset = `offset ${windowMs}ms`;
   const sum = by.length > 0 ? `sum by (${by.join(',')})` : 'sum';
   const grown = `${sum} (increase(${s}${range}))`;
-  const born = `${sum} (min_over_time(${s}${range}) unless ${s} offset ${windowSeconds}s)`;
+  const born = `${sum} ((min_over_time(${s}${range}) unless ${s} ${offset}) and on (job, instance) (up ${offset} == 1))`;
   return `(${grown} + ${born}) or ${grown} or ${born}`;
 }
