@@ -9,11 +9,14 @@ export const ExitCode = {
   usage: 2,
   /** a tag, repository, blob, file or project that does not exist */
   notFound: 3,
-  /** the registry refused the credentials, or there were none */
+  /** the registry or the management server refused the credentials, or there were none */
   auth: 4,
   /** content is not what was expected: digest or sha256 mismatch, not a proxy-wasm module, the filter refused its
    * configuration, trapped, or missed an expectation in `filter test` */
   verification: 5,
+  /** the management server refused a rollout action: a role the token lacks, four-eyes (403), or an action the
+   * rollout's phase does not allow, a busy slot, a conflicting change (409) */
+  refused: 6,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -24,6 +27,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  failure (registry or network error, missing toolchain, compile error)
   2  usage error (bad flags or arguments, malformed reference or file, plain HTTP without --insecure)
   3  not found (tag, repository, file or project)
-  4  authentication error (no or refused credentials: run \`wasmfleet login <host>\`)
+  4  authentication error (no or refused credentials: run \`wasmfleet login <host>\` for a registry; give the
+     management server a token with --token, --token-file or WASMFLEET_TOKEN)
   5  verification failure (digest/sha256 mismatch, not a proxy-wasm module, filter refused its config,
-     trapped, or missed an expectation in \`filter test\`)`;
+     trapped, or missed an expectation in \`filter test\`)
+  6  refused by the management server (missing role, four-eyes, the rollout's phase does not allow it,
+     slot busy)`;

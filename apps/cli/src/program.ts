@@ -16,6 +16,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   login: () => import('./commands/login.js'),
   logout: () => import('./commands/logout.js'),
   filter: () => import('./commands/filter-test.js'),
+  rollout: () => import('./commands/rollout.js'),
+  approvals: () => import('./commands/approvals.js'),
+  audit: () => import('./commands/audit.js'),
 };
 
 const EPILOG = `
@@ -31,6 +34,8 @@ Environment:
   WASMFLEET_REGISTRY_USERNAME, WASMFLEET_REGISTRY_PASSWORD
                             credentials for every registry (or only WASMFLEET_REGISTRY_HOST);
                             Docker's and Podman's config files are read too
+  WASMFLEET_SERVER          management server for rollout, approvals, audit (default http://127.0.0.1:8080)
+  WASMFLEET_TOKEN           its API token (or --token-file .wasmfleet/admin-token)
   WASMFLEET_DEBUG=1         print stack traces of unexpected errors`;
 
 /** The program with the command named in argv registered (or every command, for help and typos). */

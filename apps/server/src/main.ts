@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: shutting down`);
+    ctx!.events.close(); // SSE streams would hold app.close() open
     await app!.close();
     await ctx!.close();
     await embedded?.stop();

@@ -102,6 +102,24 @@ describe('embedded Redis', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('exits on SIGTERM even while an SSE client is connected', async () => {
+    const redis = await startRedis();
+    try {
+      const server = await startServer({ redisUrl: redis.url });
+      const res = await fetch(`${server.http}/api/v1/events`, { headers: { authorization: `Bearer ${server.token}` } });
+      expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+      const reader = res.body!.getReader();
+      const started = Date.now();
+      expect(await server.stop('SIGTERM')).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5_000); // stop() would SIGKILL after 5 s (exit code null)
+      await reader.cancel().catch(() => undefined);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
+
 describe('configuration', () => {
   it('refuses to start on an invalid environment, naming the variable', async () => {
     const child = spawn(process.execPath, [SERVER_MAIN], {

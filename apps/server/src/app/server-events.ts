@@ -14,8 +14,17 @@ export class ServerEvents {
     this.emitter.emit('event', event);
   }
 
-  subscribe(listener: (event: ServerEvent) => void): () => void {
+  subscribe(listener: (event: ServerEvent) => void, onClose?: () => void): () => void {
     this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+    if (onClose) this.emitter.on('close', onClose);
+    return () => {
+      this.emitter.off('event', listener);
+      if (onClose) this.emitter.off('close', onClose);
+    };
+  }
+
+  /** Shutting down: every open stream ends, so the HTTP server can close. */
+  close(): void {
+    this.emitter.emit('close');
   }
 }

@@ -19,11 +19,13 @@ export class EventsController {
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     out.write('retry: 3000\n\n');
     let seq = 0;
-    const unsubscribe = this.events.subscribe((e) => out.write(`id: ${++seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`));
     const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    req.raw.on('close', () => {
+    const end = () => {
       clearInterval(heartbeat);
       unsubscribe();
-    });
+      out.end();
+    };
+    const unsubscribe = this.events.subscribe((e) => out.write(`id: ${++seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`), end);
+    req.raw.on('close', end);
   }
 }

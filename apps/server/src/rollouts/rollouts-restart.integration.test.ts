@@ -52,7 +52,7 @@ async function restartHard(): Promise<void> {
   server = await start();
 }
 
-/** Waves, timed pauses and an approval gate: timers, effects and an operator action to be interrupted. */
+/** Waves, timed pauses and two approval gates: timers, effects and operator actions to be interrupted. */
 const STEPS = [
   { proxies: '10%' },
   { pause: { duration: '2s' } },
@@ -60,8 +60,11 @@ const STEPS = [
   { approval: { roles: ['approver'], timeout: '1h' } },
   { proxies: '60%' },
   { pause: { duration: '2s' } },
+  { approval: { roles: ['approver'], timeout: '1h' } },
   { proxies: '100%' },
 ];
+/** The approver approves the gate at step index i once this many kills are done: kills land before, at and after each gate. */
+const APPROVE_AFTER_KILLS: Record<number, number> = { 3: 4, 6: MIN_KILLS - 1 };
 
 beforeAll(async () => {
   [redis, modules] = await Promise.all([startRedis(), startModuleServer()]);
@@ -79,43 +82,45 @@ afterAll(async () => {
 });
 
 describe('a rollout through server crashes', () => {
-  it('Given a rollout with waves, pauses and an approval, When the server is SIGKILLed and restarted at 10+ random points, Then it ends as an undisturbed run does, each transition audited once', async () => {
+  it('Given a rollout with waves, pauses and approvals, When the server is SIGKILLed and restarted at 10+ random points, Then it ends as an undisturbed run does, each transition audited once', async () => {
     // The undisturbed run, for comparison
     const baselineId = 'bookinfo/restart-baseline';
     const baselineSpec = rolloutBody({ name: 'restart-baseline', modulesUrl: modules.url, filter: 'add-header', steps: STEPS });
     expect((await server.api('POST', '/api/v1/rollouts', baselineSpec, operator)).status).toBe(201);
-    await waitPhase(() => server, baselineId, 'AwaitingApproval', operator);
-    expect((await server.api('POST', `/api/v1/rollouts/${baselineId}/approve`, { comment: 'ok' }, approver)).status).toBe(200);
+    for (const gate of [3, 6]) {
+      expect((await waitPhase(() => server, baselineId, 'AwaitingApproval', operator)).stepIndex).toBe(gate);
+      expect((await server.api('POST', `/api/v1/rollouts/${baselineId}/approve`, { comment: 'ok' }, approver)).status).toBe(200);
+    }
     const baseline = await waitPhase(() => server, baselineId, TERMINAL_PHASES, operator);
     expect(baseline.phase, baseline.message).toBe('Succeeded');
     const baselineTransitions = (await auditOf(server, baselineId, operator)).map(transitionOf);
-    expect(baselineTransitions).toHaveLength(5);
+    expect(baselineTransitions).toHaveLength(6);
 
     // Given the same rollout under another name
     const id = 'bookinfo/restart-chaos';
     const spec = rolloutBody({ name: 'restart-chaos', modulesUrl: modules.url, filter: 'add-header', steps: STEPS });
     expect((await server.api('POST', '/api/v1/rollouts', spec, operator)).status).toBe(201);
 
-    // When the server is killed at random points (the first one likely during validation), and restarted each time.
-    // The approver approves once 9 kills are done, and the server is killed again 0-40 ms into that request.
+    // When the server is killed at random points (the first one likely during validation, others often just after
+    // a start, when overdue timers fire) and restarted each time. The approver approves each gate once enough
+    // kills are done, and the server is killed again 0-40 ms into that request.
     const kills: string[] = [];
     const deadline = Date.now() + 150_000;
-    let phase = 'Pending';
-    while (!TERMINAL_PHASES.includes(phase) || kills.length < MIN_KILLS) {
-      expect(Date.now() < deadline, `rollout did not finish; kills so far: ${kills.join(', ')}`).toBe(true);
-      if (phase === 'AwaitingApproval' && kills.length >= MIN_KILLS - 1) {
+    let seen = { phase: 'Pending', stepIndex: 0 };
+    while (kills.length < MIN_KILLS || !TERMINAL_PHASES.includes(seen.phase)) {
+      expect(Date.now() < deadline, `rollout did not finish; kills at ${kills.join(', ')}`).toBe(true);
+      const gate = APPROVE_AFTER_KILLS[seen.stepIndex];
+      if (seen.phase === 'AwaitingApproval' && gate !== undefined && kills.length >= gate) {
         void server.api('POST', `/api/v1/rollouts/${id}/approve`, { comment: 'ship it' }, approver).catch(() => undefined);
         await sleep(between(0, 40));
       } else {
-        await sleep(kills.length === 0 ? between(0, 300) : between(50, 900));
+        await sleep(kills.length === 0 ? between(0, 300) : between(0, 700));
       }
-      const seen = await server.api('GET', `/api/v1/rollouts/${id}`, undefined, operator).catch(() => undefined);
-      if (kills.length >= MIN_KILLS && TERMINAL_PHASES.includes(seen?.body?.phase)) break;
-      kills.push(`${seen?.body?.phase}@${seen?.body?.stepIndex}`);
-      console.log('KILL', Date.now() % 1000000, kills.at(-1));
+      const before = await server.api('GET', `/api/v1/rollouts/${id}`, undefined, operator).catch(() => undefined);
+      if (kills.length >= MIN_KILLS && TERMINAL_PHASES.includes(before?.body?.phase)) break;
+      kills.push(`${before?.body?.phase}#${before?.body?.stepIndex}`);
       await restartHard();
-      phase = (await server.api('GET', `/api/v1/rollouts/${id}`, undefined, operator)).body.phase;
-      if (TERMINAL_PHASES.includes(phase) && kills.length >= MIN_KILLS) break;
+      seen = (await server.api('GET', `/api/v1/rollouts/${id}`, undefined, operator)).body;
     }
     const final = await waitPhase(() => server, id, TERMINAL_PHASES, operator, 60_000);
 
@@ -132,7 +137,7 @@ describe('a rollout through server crashes', () => {
     const audit = await auditOf(server, id, operator);
     expect(duplicateTransitions(audit), `kills at ${kills.join(', ')}`).toEqual([]);
     expect(audit.map(transitionOf), `kills at ${kills.join(', ')}`).toEqual(baselineTransitions);
-    expect(audit.filter((e) => e.action === 'Approve')).toHaveLength(1);
+    expect(audit.filter((e) => e.action === 'Approve')).toHaveLength(2);
   }, 240_000);
 
   it('Given the server died after opening an analysis window but before scheduling its first measurement, When it restarts, Then the window is still measured', async () => {
