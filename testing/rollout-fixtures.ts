@@ -1,8 +1,10 @@
 // Helpers for rollout integration tests: WasmRollout bodies for the example filters, waiting for phases,
 // the versions a proxy fleet runs, steady traffic through a fleet, the audit log, SSE and webhook receivers.
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { eventually, exampleFilterSha, type ProxyProcess } from './proxy-process.js';
+import path from 'node:path';
+import { EXAMPLE_FILTERS, eventually, exampleFilterSha, type ProxyProcess, type TestHttpServer } from './proxy-process.js';
 import type { ServerProcess } from './server-process.js';
 
 export type ExampleFilter = 'add-header' | 'faulty' | 'rate-limit' | 'c-add-header';
@@ -73,7 +75,12 @@ export async function waitPhase(server: () => ServerProcess, id: string, phase: 
 
 /** The version each proxy of the fleet runs in its (first) slot, from /config_dump; null for none. */
 export function slotVersions(fleet: ProxyProcess): Promise<Array<string | null>> {
-  return Promise.all(fleet.nodes.map(async (n) => (await (await fetch(`${n.admin}/config_dump`)).json()).slots[0].version as string | null));
+  return Promise.all(
+    fleet.nodes.map(async (n) => {
+      const dump = (await (await fetch(`${n.admin}/config_dump`)).json()) as { slots: Array<{ version: string | null }> };
+      return dump.slots[0]?.version ?? null;
+    }),
+  );
 }
 
 export interface Traffic {
@@ -268,4 +275,33 @@ export async function killHard(server: ServerProcess): Promise<void> {
 /** server.stop() unless the process is already gone (stop() would wait for an exit that already happened). */
 export async function stopIfRunning(server: ServerProcess | undefined): Promise<void> {
   if (server && server.child.exitCode === null && server.child.signalCode === null) await server.stop();
+}
+
+/** Serves the example filters at /<name>.wasm like startModuleServer(), but answers each request after `delayMs`. */
+export async function startSlowModuleServer(delayMs: number): Promise<TestHttpServer> {
+  const requests: TestHttpServer['requests'] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      try {
+        res.writeHead(200, { 'content-type': 'application/wasm' }).end(readFileSync(path.join(EXAMPLE_FILTERS, path.basename(req.url ?? ''))));
+      } catch {
+        res.writeHead(404).end();
+      }
+    }, delayMs);
+    timers.add(timer);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    requests,
+    close: () =>
+      new Promise((r) => {
+        for (const t of timers) clearTimeout(t);
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }

@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { EXAMPLE_FILTERS, PROXY_MAIN } from '../../testing/proxy-process.js';
 import { cpuMs, sleep, tsxExecArgv } from '../ecds/common.js';
 import { summarizeProfile } from '../ecds/profile-summary.js';
+import { MICRO_CASES, MICRO_CONCURRENCY, type MicroCaseResult } from './filter-micro.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const UPSTREAM = path.join(here, 'upstream.ts');
@@ -203,7 +204,7 @@ interface Upstream {
 }
 
 async function startUpstream(): Promise<Upstream> {
-  const child = track(spawn(process.execPath, [...tsxExecArgv(), UPSTREAM], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, [...tsxExecArgv(), UPSTREAM], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const output = capture(child);
   const port = await waitForOutput('upstream', child, output, (out) => {
     const line = out.split('\n').find((l) => l.startsWith('{"port"'));
@@ -455,9 +456,50 @@ function table(results: Results, shape: Shape, o: Options): string {
   return lines.join('\n');
 }
 
+// ---- the filter exchange alone (filter-micro.ts) ------------------------------------------------------------
+/** Runs each filter-micro case at each concurrency in its own process (one filter per process, as in the proxy). */
+async function runMicro(seconds: number): Promise<MicroCaseResult[]> {
+  const results: MicroCaseResult[] = [];
+  for (const name of MICRO_CASES) {
+    for (const conc of MICRO_CONCURRENCY) {
+      const args = [...tsxExecArgv(), MICRO, EXAMPLE_FILTERS, String(seconds), name, String(conc)];
+      const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+      const output = capture(child);
+      const line = await waitForOutput(`filter-micro ${name} ×${conc}`, child, output, (out) => out.split('\n').find((l) => l.startsWith('{"name"')), seconds * 1000 + 30_000).finally(
+        () => {
+          if (alive(child)) child.kill('SIGKILL');
+        },
+      );
+      const r = JSON.parse(line) as MicroCaseResult;
+      log(`filter-micro ${name}, ${conc} in flight: ${r.us.toFixed(1)} µs (fastest ${r.minUs.toFixed(1)}); bare upstream call ${r.baselineUs.toFixed(1)} (${r.baselineMinUs.toFixed(1)})`);
+      results.push(r);
+    }
+  }
+  return results;
+}
+
+function microTable(results: MicroCaseResult[]): string {
+  const cell = (name: string, conc: number) => {
+    const r = results.find((x) => x.name === name && x.concurrency === conc);
+    return r ? `${(r.minUs - r.baselineMinUs).toFixed(1)} (${(r.us - r.baselineUs).toFixed(1)})` : 'n/a';
+  };
+  return [
+    'The filter exchange alone (bench/proxy/filter-micro.ts: FilterPlugin.handle, one filter per process, in-memory upstream, ' +
+      'no sockets; µs per exchange over a bare upstream call: fastest of 5 slices (the least disturbed, the better ' +
+      'estimate on a shared machine), median in parentheses):',
+    '',
+    `| filter | ${MICRO_CONCURRENCY.map((c) => `${c} in flight µs`).join(' | ')} |`,
+    `|---|${MICRO_CONCURRENCY.map(() => '---:').join('|')}|`,
+    ...MICRO_CASES.map((name) => `| ${name} | ${MICRO_CONCURRENCY.map((c) => cell(name, c)).join(' | ')} |`),
+  ].join('\n');
+}
+
 // ---- CPU profiles (--cpu-prof) -----------------------------------------------------------------------------
+/** Profile areas, with the filter modules (wasm://wasm/<hash>) under one name. */
+const areaName = (a: string) => (a.startsWith('wasm://') ? 'wasm (filter guest code)' : a);
+
 function profileReport(targets: Target[]): string {
-  const per: Array<{ name: ConfigName; areas: Map<string, number>; top: Array<[string, number]>; sampledUs: number }> = [];
+  const per: Array<{ name: ConfigName; areas: Map<string, number>; fns: Map<string, number>; sampledUs: number }> = [];
   for (const t of targets) {
     if (!t.proxy) continue;
     const pid = t.proxy.child.pid!;
@@ -470,14 +512,14 @@ function profileReport(targets: Target[]): string {
     const named = path.join(PROFILE_DIR, `proxy-${t.name}.cpuprofile`);
     renameSync(path.join(PROFILE_DIR, file), named);
     log(`CPU profile of ${t.label}: ${path.relative(process.cwd(), named)}`);
-    const s = summarizeProfile(named, w.spans, 40);
+    const s = summarizeProfile(named, w.spans, 100_000);
     const us = (ms: number) => (ms * 1000) / w.requests;
-    per.push({
-      name: t.name,
-      areas: new Map(s.areas.map(([k, ms]) => [k, us(ms)])),
-      top: s.topSelf.slice(0, 15).map(([k, ms]) => [k, us(ms)]),
-      sampledUs: us(s.sampledMs),
-    });
+    const areas = new Map<string, number>();
+    for (const [k, ms] of s.areas) areas.set(areaName(k), (areas.get(areaName(k)) ?? 0) + us(ms));
+    const fns = new Map<string, number>();
+    // wasm functions of different modules are different functions anyway; keep them apart by index only.
+    for (const [k, ms] of s.topSelf) fns.set(k, (fns.get(k) ?? 0) + us(ms));
+    per.push({ name: t.name, areas, fns, sampledUs: us(s.sampledMs) });
   }
   if (per.length === 0) return '';
   const areaNames = [...new Set(per.flatMap((p) => [...p.areas.keys()]))]
@@ -486,16 +528,26 @@ function profileReport(targets: Target[]): string {
     .sort((a, b) => b[1] - a[1])
     .map(([a]) => a);
   const lines = [
-    'CPU profile of the loaded runs (JS thread, self time per request; profiling itself slows the proxy):',
+    'CPU profile of the loaded runs (JS thread, sampled self time per request, µs; profiling slows the proxy, ' +
+      'and samples also land where the thread waited for a CPU, so on a busy machine everything is inflated):',
     '',
-    `| area | ${per.map((p) => `${LABELS[p.name]} µs/req`).join(' | ')} |`,
+    `| area | ${per.map((p) => LABELS[p.name]).join(' | ')} |`,
     `|---|${per.map(() => '---:').join('|')}|`,
     `| **total on-CPU** | ${per.map((p) => p.sampledUs.toFixed(1)).join(' | ')} |`,
     ...areaNames.map((a) => `| ${a} | ${per.map((p) => (p.areas.get(a) ?? 0).toFixed(1)).join(' | ')} |`),
   ];
+  const none = per.find((p) => p.name === 'none');
   for (const p of per) {
     if (p.name === 'none') continue;
-    lines.push('', `Top self time, ${LABELS[p.name]} (µs/req):`, ...p.top.map(([k, v]) => `    ${v.toFixed(1).padStart(6)}  ${k}`));
+    const rows = [...new Set([...p.fns.keys(), ...(none?.fns.keys() ?? [])])]
+      .map((k) => [k, (p.fns.get(k) ?? 0) - (none?.fns.get(k) ?? 0), p.fns.get(k) ?? 0] as const)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15);
+    lines.push(
+      '',
+      `Where ${LABELS[p.name]} spends more than no filter (self µs/req: difference, and its own value):`,
+      ...rows.map(([k, d, v]) => `    ${signed(d, 1).padStart(7)}  ${v.toFixed(1).padStart(6)}  ${k}`),
+    );
   }
   return lines.join('\n');
 }
@@ -560,6 +612,11 @@ async function main(): Promise<void> {
   // Stop the proxies gracefully (a --cpu-prof profile is written at exit), then the upstream.
   await Promise.all(targets.map((t) => (t.proxy ? stopChild(t.proxy.child, 10_000) : undefined)));
   await stopChild(upstream.child, 3_000);
+  let micro: MicroCaseResult[] | undefined;
+  if (o.micro) {
+    log('timing the filter exchange alone (filter-micro.ts)');
+    micro = await runMicro(o.rounds === 1 && o.durationS <= 3 ? 1 : 1.5);
+  }
 
   const out: string[] = [];
   for (const shape of shapes) out.push(table(results.get(shape)!, shape, o), '');
@@ -577,7 +634,11 @@ async function main(): Promise<void> {
     const v = shape.get('none')!.map((s) => s.p50);
     return Math.max(...v) - Math.min(...v);
   };
-  const verdict = (values: number[]) => (values.length === 0 ? 'n/a' : median(values) <= TARGET_US ? 'met' : 'NOT met');
+  // Conclusive only when every round (paired: add-header − no filter within the round) is on the same side
+  // of the target; a single round is taken as it is.
+  type Verdict = 'met' | 'NOT met' | 'within noise' | 'n/a';
+  const verdict = (values: number[]): Verdict =>
+    values.length === 0 ? 'n/a' : values.every((v) => v <= TARGET_US) ? 'met' : values.every((v) => v > TARGET_US) ? 'NOT met' : 'within noise';
   const rounds = (values: number[]) => values.map((v) => signed(v, 0)).join(', ');
   const lines = [
     `Target: the add-header filter costs ≤ ${TARGET_US} µs p50 per request over no filter.`,
@@ -595,14 +656,22 @@ async function main(): Promise<void> {
     `- proxy CPU per request (loaded): ${verdict(cpu)}: ${signed(median(cpu), 1)} µs/req (per round: ${cpu.map((v) => signed(v, 1)).join(', ')}). ` +
       'utime+stime of the proxy process over the measured run / requests; 10 ms tick resolution, the steadiest measure on a shared machine.',
   );
-  const all = [verdict(loadedP50), unloaded ? verdict(unloadedP50) : 'met', verdict(cpu)];
-  lines.push(`Overall: ${all.every((v) => v === 'met') ? 'MET' : all.some((v) => v === 'met') ? 'PARTLY met (see above)' : 'NOT met'}.`);
+  // The overall answer: the unloaded p50 (latency of one request, no queueing) when it is conclusive; else the
+  // proxy's CPU per request, the steadiest measure (in a single-threaded proxy that CPU is on the request's
+  // path, so it bounds the latency cost from below); else the loaded p50.
+  const decided = [
+    ...(unloaded ? [['unloaded p50', verdict(unloadedP50)] as const] : []),
+    ['proxy CPU µs/req', verdict(cpu)] as const,
+    ['loaded p50', verdict(loadedP50)] as const,
+  ].find(([, v]) => v === 'met' || v === 'NOT met');
+  lines.push(`Overall: ${decided ? `${decided[1] === 'met' ? 'MET' : 'NOT met'} (decided by ${decided[0]})` : 'inconclusive: every measure is within noise; run more --rounds'}.`);
   out.push('', ...lines, '', 'Checks:', ...checks.map((c) => `- ${c}`));
   out.push(
     '',
     `Latency is wrk's (1 µs resolution via bench/proxy/report.lua; wrk --latency prints it rounded to 10 µs steps above 1 ms). ` +
       `wrk, the upstream and the proxy share the machine's ${availableParallelism()} CPUs.`,
   );
+  if (micro) out.push('', microTable(micro));
   if (o.cpuProf) {
     const report = profileReport(targets);
     if (report) out.push('', report);

@@ -1,6 +1,6 @@
 // The proxy benchmark's upstream: a bare node:http server in its own process (so the proxy's CPU is only
 // the proxy's), answering every request 200 with a small fixed body. Prints one JSON line {"port"} on
-// stdout when listening; exits on SIGTERM/SIGINT.
+// stdout when listening; exits on SIGTERM/SIGINT or when its stdin closes.
 import http from 'node:http';
 
 const BODY = Buffer.from('hello from the wasmfleet bench upstream\n');
@@ -23,3 +23,7 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// run.ts gives us a pipe on stdin: when it closes, the orchestrator is gone (even if it was SIGKILLed).
+if (!process.stdin.isTTY) {
+  process.stdin.on('end', stop).on('error', stop).resume();
+}

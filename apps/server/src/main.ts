@@ -20,6 +20,8 @@ const LEVELS: Record<string, LogLevel[]> = {
   trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
+const hostOf = (bind: string) => (bind.includes(':') ? `[${bind}]` : bind);
+
 async function main(): Promise<void> {
   const config = loadServerConfig();
   const logger = new ConsoleLogger('wasmfleet', { logLevels: LEVELS[config.logLevel] ?? LEVELS['info']! });
@@ -48,7 +50,8 @@ async function main(): Promise<void> {
       adminToken,
       fanOutBatch: config.fanOutBatch,
       dataDir: config.dataDir,
-      ...(config.publicUrl && { publicUrl: config.publicUrl }),
+      // Known before listening unless the port is 0; then setPublicUrl() below supplies it.
+      ...((config.publicUrl || config.httpPort !== 0) && { publicUrl: config.publicUrl ?? `http://${hostOf(config.bind)}:${config.httpPort}` }),
       webhooks: config.webhooks,
       ...(config.webhookSecret && { webhookSecret: config.webhookSecret }),
       allowSelfApproval: config.allowSelfApproval,
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
       .addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
     await app.listen(config.httpPort, config.bind);
     const httpPort = (app.getHttpServer().address() as { port: number }).port;
-    ctx.setPublicUrl(`http://${config.bind.includes(':') ? `[${config.bind}]` : config.bind}:${httpPort}`);
+    ctx.setPublicUrl(`http://${hostOf(config.bind)}:${httpPort}`);
     const grpcPort = await ctx.ecds.start(config.bind, config.grpcPort);
     logger.log(`ready: REST http://${config.bind}:${httpPort} · ECDS gRPC ${config.bind}:${grpcPort}`);
   } catch (err) {

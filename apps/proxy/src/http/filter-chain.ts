@@ -2,10 +2,34 @@
 // the rest of the chain, so responses pass back through in reverse order. Records per-(slot, version)
 // health samples: requests, 5xx, local replies, Wasm failures and latency.
 import type { HttpRequest, HttpResponse } from '@wasmfleet/proxy-wasm';
-import type { SlotRuntime } from '../slots/slot-runtime.js';
+import type { ActiveFilter, SlotRuntime } from '../slots/slot-runtime.js';
 import type { EnvoyStats } from '../stats/envoy-stats.js';
 
 export type Upstream = (req: HttpRequest) => Promise<HttpResponse>;
+
+/** The per-(slot, version) health series of one active filter, looked up once, not per request. */
+interface SlotSeries {
+  requests: { inc(): void };
+  responses5xx: { inc(): void };
+  localReplies: { inc(): void };
+  requestTime: { observe(ms: number): void };
+}
+const seriesOf = new WeakMap<ActiveFilter, SlotSeries>();
+
+function slotSeries(stats: EnvoyStats, slot: string, active: ActiveFilter): SlotSeries {
+  let series = seriesOf.get(active);
+  if (!series) {
+    const tags = { slot, version: active.version };
+    series = {
+      requests: stats.counter('wasmfleet.slot.requests', tags),
+      responses5xx: stats.counter('wasmfleet.slot.responses_5xx', tags),
+      localReplies: stats.counter('wasmfleet.slot.local_replies', tags),
+      requestTime: stats.histogram('wasmfleet.slot.request_time', tags),
+    };
+    seriesOf.set(active, series);
+  }
+  return series;
+}
 
 /** Envoy answers 500 with response flag NFCF when a filter has no config and no default. */
 export class NoFilterConfigError extends Error {
@@ -22,14 +46,15 @@ export function runFilterChain(slots: readonly SlotRuntime[], stats: EnvoyStats,
     if (!active) throw new NoFilterConfigError(slot.name);
     const started = performance.now();
     const result = await active.plugin.handle(req, (next) => step(i + 1, next));
+    const series = slotSeries(stats, slot.name, active);
+    series.requests.inc();
+    if (result.response.status >= 500) series.responses5xx.inc();
+    if (result.localReply) series.localReplies.inc();
     const tags = { slot: slot.name, version: active.version };
-    stats.inc('wasmfleet.slot.requests', tags);
-    if (result.response.status >= 500) stats.inc('wasmfleet.slot.responses_5xx', tags);
-    if (result.localReply) stats.inc('wasmfleet.slot.local_replies', tags);
     if (result.failure) stats.inc('wasmfleet.slot.wasm_failures', { ...tags, kind: result.failure.kind });
     // After a trap the VM stays down (as in Envoy): a fail-open bypass is a request the filter did not do.
     else if (active.plugin.state() === 'failed') stats.inc('wasmfleet.slot.wasm_failures', { ...tags, kind: 'vm-down' });
-    stats.observe('wasmfleet.slot.request_time', performance.now() - started, tags);
+    series.requestTime.observe(performance.now() - started);
     return result.response;
   };
   return step(0, request);

@@ -60,8 +60,24 @@ function forward(upstream: URL, req: HttpRequest): Promise<HttpResponse> {
   });
 }
 
+/** Envoy's downstream request stats of one proxy, looked up once per proxy rather than per request. */
+function downstreamStats(stats: EnvoyStats, prefix: string) {
+  return {
+    total: stats.counter(`${prefix}.downstream_rq_total`),
+    byClass: [1, 2, 3, 4, 5].map((c) => stats.counter(`${prefix}.downstream_rq_xx`, { envoy_response_code_class: String(c) })),
+    nfcf: stats.counter(`${prefix}.downstream_rq_nfcf`),
+    time: stats.histogram(`${prefix}.downstream_rq_time`),
+  };
+}
+
 export function createReverseProxy(o: ReverseProxyOptions): http.Server {
   const prefix = `http.${o.statPrefix ?? 'ingress_http'}`;
+  const handles = new WeakMap<EnvoyStats, ReturnType<typeof downstreamStats>>();
+  const statsOf = (stats: EnvoyStats) => {
+    let h = handles.get(stats);
+    if (!h) handles.set(stats, (h = downstreamStats(stats, prefix)));
+    return h;
+  };
   return http.createServer(async (req, res) => {
     const { slots, stats, warmed } = o.route();
     const started = performance.now();
@@ -86,11 +102,12 @@ export function createReverseProxy(o: ReverseProxyOptions): http.Server {
         headers: [['content-type', 'text/plain']],
         body: Buffer.from(nfcf ? `${err.message}\n` : 'upstream connect error or disconnect/reset before headers\n'),
       };
-      if (nfcf) stats.inc(`${prefix}.downstream_rq_nfcf`);
+      if (nfcf) statsOf(stats).nfcf.inc();
     }
-    stats.inc(`${prefix}.downstream_rq_total`);
-    stats.inc(`${prefix}.downstream_rq_xx`, { envoy_response_code_class: String(Math.floor(response.status / 100)) });
-    stats.observe(`${prefix}.downstream_rq_time`, performance.now() - started);
+    const h = statsOf(stats);
+    h.total.inc();
+    h.byClass[Math.min(4, Math.max(0, Math.floor(response.status / 100) - 1))]!.inc();
+    h.time.observe(performance.now() - started);
     const headers = response.headers.filter(([k]) => !HOP_BY_HOP.has(k) && k !== 'content-length' && !k.startsWith(':'));
     res.writeHead(response.status, [...headers.flat(), 'content-length', String(response.body?.length ?? 0)] as unknown as http.OutgoingHttpHeaders);
     res.end(response.body);

@@ -120,7 +120,9 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
     rollouts,
     events,
     setPublicUrl(url) {
-      if (!opts.publicUrl) publicUrl = url;
+      if (opts.publicUrl || url === publicUrl) return;
+      publicUrl = url;
+      rollouts.resolver.refresh();
     },
     async close() {
       await ecds.stop();

@@ -95,6 +95,15 @@ export class RolloutResolver {
     if (JSON.stringify(before?.assignment) !== JSON.stringify(a)) this.cache.invalidate([a.slot]);
   }
 
+  /** The module base URL changed (known only once the HTTP port is bound): rebuild every served resource. */
+  refresh(): void {
+    this.bySlot.clear();
+    this.enqueue(async () => {
+      await this.loadAll();
+      this.cache.invalidate();
+    });
+  }
+
   settled(): Promise<void> {
     return this.chain;
   }

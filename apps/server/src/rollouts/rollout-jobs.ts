@@ -21,7 +21,7 @@ export interface RolloutJobDeps {
   validator: ModuleValidator;
   health: HealthSampler;
   nacks: NackLedger;
-  scheduler: RolloutScheduler & { startAnalysis(effect: Parameters<RolloutScheduler['startAnalysis']>[0], measurement?: number): Promise<void> };
+  scheduler: RolloutScheduler;
   notify: (effect: Parameters<RolloutScheduler['notify']>[0]) => Promise<void>;
   clock?: () => Date;
 }

@@ -11,6 +11,7 @@ export interface RolloutScheduler {
   scheduleTimer(rolloutId: string, timerId: string, at: Date): Promise<void>;
   cancelTimers(rolloutId: string, timerIds: string[]): Promise<void>;
   startValidation(effect: StartValidationEffect): Promise<void>;
-  startAnalysis(effect: StartAnalysisEffect): Promise<void>;
+  /** Schedules measurement `measurement` (default 1) of the window; ids de-duplicate. */
+  startAnalysis(effect: StartAnalysisEffect, measurement?: number): Promise<void>;
   notify(effect: NotifyEffect): Promise<void>;
 }

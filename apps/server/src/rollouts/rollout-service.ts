@@ -172,6 +172,26 @@ export class RolloutService {
         await this.scheduler.scheduleTimer(r.id, timer.id, new Date(timer.at));
         scheduled++;
       }
+      const window = r.status.analysis;
+      if (window && r.status.candidate.sha256) {
+        // The next measurement of an open window (a crash may have come before it was scheduled).
+        const spec = await this.store.spec(r.id, r.status.revision);
+        await this.scheduler.startAnalysis(
+          {
+            type: 'StartAnalysis',
+            rolloutId: r.id,
+            slot: r.status.slot,
+            windowId: window.id,
+            candidate: r.status.candidate,
+            stable: r.status.stable ?? null,
+            startedAt: window.windowStartedAt,
+            endsAt: window.windowEndsAt,
+            intervalSeconds: spec?.spec.strategy.analysis.interval ?? 30,
+          },
+          window.lastMeasurement + 1,
+        );
+        scheduled++;
+      }
       if (r.status.phase === 'Validating') {
         const spec = await this.store.spec(r.id, r.status.revision);
         if (spec) {

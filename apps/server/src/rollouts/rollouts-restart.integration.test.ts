@@ -15,6 +15,7 @@ import {
   killHard,
   rolloutBody,
   slotVersions,
+  startSlowModuleServer,
   stopIfRunning,
   TERMINAL_PHASES,
   transitionOf,
@@ -101,12 +102,13 @@ describe('a rollout through server crashes', () => {
     const spec = rolloutBody({ name: 'restart-chaos', modulesUrl: modules.url, filter: 'add-header', steps: STEPS });
     expect((await server.api('POST', '/api/v1/rollouts', spec, operator)).status).toBe(201);
 
-    // When the server is killed at random points (the first one likely during validation, others often just after
-    // a start, when overdue timers fire) and restarted each time. The approver approves each gate once enough
-    // kills are done, and the server is killed again 0-40 ms into that request.
+    // When the server is killed at random points (often just after a start, when overdue timers fire) and restarted
+    // each time. The approver approves each gate once enough kills are done, and the server is killed again 0-40 ms
+    // into that request. Kills start once the module is validated: a kill during validation leaves BullMQ's job
+    // locked by the dead worker, which stalls the rollout for 30-60 s (lock duration + stalled-check interval).
+    let seen: { phase: string; stepIndex: number } = await waitPhase(() => server, id, ['Paused', 'AwaitingApproval', ...TERMINAL_PHASES], operator);
     const kills: string[] = [];
     const deadline = Date.now() + 150_000;
-    let seen = { phase: 'Pending', stepIndex: 0 };
     while (kills.length < MIN_KILLS || !TERMINAL_PHASES.includes(seen.phase)) {
       expect(Date.now() < deadline, `rollout did not finish; kills at ${kills.join(', ')}`).toBe(true);
       const gate = APPROVE_AFTER_KILLS[seen.stepIndex];
@@ -114,7 +116,7 @@ describe('a rollout through server crashes', () => {
         void server.api('POST', `/api/v1/rollouts/${id}/approve`, { comment: 'ship it' }, approver).catch(() => undefined);
         await sleep(between(0, 40));
       } else {
-        await sleep(kills.length === 0 ? between(0, 300) : between(0, 700));
+        await sleep(between(0, 700));
       }
       const before = await server.api('GET', `/api/v1/rollouts/${id}`, undefined, operator).catch(() => undefined);
       if (kills.length >= MIN_KILLS && TERMINAL_PHASES.includes(before?.body?.phase)) break;
@@ -139,6 +141,28 @@ describe('a rollout through server crashes', () => {
     expect(audit.map(transitionOf), `kills at ${kills.join(', ')}`).toEqual(baselineTransitions);
     expect(audit.filter((e) => e.action === 'Approve')).toHaveLength(2);
   }, 240_000);
+
+  it('Given the server is SIGKILLed while it validates a module, When it restarts, Then validation runs again at once and the rollout carries on', async () => {
+    // Given a module server slow enough (2 s) that the kill surely lands while the validation job pulls the module
+    const slow = await startSlowModuleServer(2_000);
+    try {
+      const id = 'bookinfo/restart-validation';
+      const spec = rolloutBody({ name: 'restart-validation', modulesUrl: slow.url, filter: 'add-header', steps: [{ proxies: '100%' }] });
+      expect((await server.api('POST', '/api/v1/rollouts', spec, operator)).status).toBe(201);
+      await eventually(async () => (slow.requests.length > 0 ? true : undefined), 'the validation to start pulling the module');
+      expect((await server.api('GET', `/api/v1/rollouts/${id}`, undefined, operator)).body.phase).toBe('Validating');
+
+      // When the server dies mid-validation and starts again
+      await restartHard();
+
+      // Then the validation is re-run (the module pulled again) and the rollout succeeds within seconds
+      const final = await waitPhase(() => server, id, TERMINAL_PHASES, operator, 20_000);
+      expect(final.phase).toBe('Succeeded');
+      expect(slow.requests.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
 
   it('Given the server died after opening an analysis window but before scheduling its first measurement, When it restarts, Then the window is still measured', async () => {
     // Given a rollout whose analysis window is open (no traffic: every measurement is inconclusive)
