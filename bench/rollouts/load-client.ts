@@ -1,0 +1,162 @@
+// The rollout benchmark's ECDS load client: a separate process (forked by run.ts, IPC channel) holding many
+// Delta streams, each the node simNode(i) of model.ts (unique id, node.cluster, cluster_labels, namespace,
+// labels in node.metadata) subscribed to every benchmark slot. It ACKs every response as Envoy does and logs
+// each version change per (stream, slot) with its wall-clock arrival time, so the orchestrator can match
+// arrivals to the rollout transitions that caused them.
+//
+// Lean on purpose (one process, thousands of streams): protobufjs encode/decode of the discovery messages
+// without toObject, and the resources' Any payloads are never decoded.
+import * as grpc from '@grpc/grpc-js';
+import { jsonToStruct, lookupType } from '@wasmfleet/envoy';
+import { authMetadata } from '../../testing/ecds-client.js';
+import { simNode, type FromClient, type ToClient } from './model.js';
+
+const ECDS_SERVICE = 'envoy.service.extension.v3.ExtensionConfigDiscoveryService';
+const TEC_TYPE_URL = 'type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig';
+
+let ctor: grpc.ServiceClientConstructor | undefined;
+function leanClient(target: string, options: grpc.ChannelOptions): any {
+  const req = lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+  const res = lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+  ctor ??= grpc.makeGenericClientConstructor(
+    {
+      DeltaExtensionConfigs: {
+        path: `/${ECDS_SERVICE}/DeltaExtensionConfigs`,
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: (obj: object) => Buffer.from(req.encode(obj).finish()),
+        requestDeserialize: (buf: Buffer) => req.decode(buf),
+        responseSerialize: (obj: object) => Buffer.from(res.encode(obj).finish()),
+        responseDeserialize: (buf: Buffer) => res.decode(buf),
+      },
+    },
+    'ExtensionConfigDiscoveryService',
+  );
+  return new ctor(target, grpc.credentials.createInsecure(), options);
+}
+
+function send(msg: FromClient): void {
+  process.send?.(msg);
+}
+
+if (!process.send) {
+  console.error('load-client.ts is started by bench/rollouts/run.ts over an IPC channel');
+  process.exit(2);
+}
+
+const wallNow = () => performance.timeOrigin + performance.now();
+
+let slotIndex = new Map<string, number>();
+let slotCount = 0;
+/** current[stream * slotCount + slot] = version index held (-1: none yet). */
+let current = new Int32Array(0);
+/** Slots with a version per stream; a stream is ready when it holds every slot. */
+let held = new Uint16Array(0);
+const versions: string[] = [];
+const versionIds = new Map<string, number>();
+let changes: number[] = [];
+let ready = 0;
+let errors = 0;
+let responses = 0;
+let firstError: string | undefined;
+const calls: Array<grpc.ClientDuplexStream<any, any>> = [];
+
+function versionId(v: string): number {
+  let id = versionIds.get(v);
+  if (id === undefined) {
+    id = versions.length;
+    versions.push(v);
+    versionIds.set(v, id);
+  }
+  return id;
+}
+
+function openStream(client: any, index: number, token: string, clusters: number, slots: string[]): void {
+  const call: grpc.ClientDuplexStream<any, any> = client.DeltaExtensionConfigs(authMetadata(token));
+  calls[index] = call;
+  call.on('data', (res: any) => {
+    const at = wallNow();
+    responses += 1;
+    for (const r of res.resources ?? []) {
+      const s = slotIndex.get(r.name as string);
+      if (s === undefined) continue;
+      const k = index * slotCount + s;
+      const v = versionId(r.version as string);
+      const before = current[k]!;
+      current[k] = v;
+      if (before === -1) {
+        held[index]! += 1;
+        if (held[index] === slotCount) ready += 1;
+      } else if (before !== v) {
+        changes.push(index, s, v, at);
+      }
+    }
+    for (const name of res.removed_resources ?? []) {
+      const s = slotIndex.get(name as string);
+      if (s === undefined) continue;
+      current[index * slotCount + s] = versionId('(removed)');
+      changes.push(index, s, versionId('(removed)'), at);
+    }
+    call.write({ type_url: TEC_TYPE_URL, response_nonce: res.nonce });
+  });
+  call.on('error', (err: Error) => {
+    errors += 1;
+    firstError ??= `stream ${index}: ${err.message}`;
+  });
+  const node = simNode(index, clusters);
+  call.write({
+    node: { id: node.id, cluster: node.cluster, metadata: jsonToStruct(node.metadata) },
+    type_url: TEC_TYPE_URL,
+    resource_names_subscribe: slots,
+  });
+}
+
+async function open(msg: Extract<ToClient, { type: 'open' }>): Promise<void> {
+  const started = performance.now();
+  slotIndex = new Map(msg.slots.map((s, i) => [s, i]));
+  slotCount = msg.slots.length;
+  current = new Int32Array(msg.streams * slotCount).fill(-1);
+  held = new Uint16Array(msg.streams);
+  const clients: any[] = [];
+  let opened = 0;
+  while (opened < msg.streams) {
+    const end = Math.min(msg.streams, opened + msg.batch);
+    for (let i = opened; i < end; i++) {
+      const ch = Math.floor(i / msg.perChannel);
+      // A distinct option per channel and no shared subchannel pool: each channel is its own HTTP/2 connection.
+      clients[ch] ??= leanClient(msg.target, { 'grpc.use_local_subchannel_pool': 1, 'wasmfleet.bench_channel': ch } as any);
+      openStream(clients[ch], i, msg.token, msg.clusters, msg.slots);
+    }
+    opened = end;
+    const deadline = performance.now() + msg.batchTimeoutMs;
+    while (ready + errors < opened) {
+      if (performance.now() > deadline) {
+        throw new Error(`only ${ready}/${opened} streams hold all ${slotCount} slots after ${msg.batchTimeoutMs} ms (errors ${errors}: ${firstError ?? '-'})`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (errors > 0) throw new Error(`${errors} streams failed: ${firstError}`);
+    send({ type: 'progress', opened, ready, errors });
+  }
+  changes = [];
+  responses = 0;
+  send({ type: 'opened', ready, errors, setupMs: Math.round(performance.now() - started) });
+}
+
+process.on('message', (msg: ToClient) => {
+  switch (msg.type) {
+    case 'open':
+      open(msg).catch((err: Error) => send({ type: 'fatal', message: err.stack ?? err.message }));
+      return;
+    case 'mark':
+      changes = [];
+      responses = 0;
+      send({ type: 'marked' });
+      return;
+    case 'dump':
+      send({ type: 'changes', versions, changes, errors, ...(firstError && { firstError }), responses });
+      return;
+  }
+});
+// The orchestrator kills this process; also go when it goes.
+process.on('disconnect', () => process.exit(0));
