@@ -14,7 +14,7 @@ export interface TestRedis {
 export async function startRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wf-redis-'));
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--hz', '100'], {
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${port}`;

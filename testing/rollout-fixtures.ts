@@ -9,12 +9,7 @@ import type { ServerProcess } from './server-process.js';
 
 export type ExampleFilter = 'add-header' | 'faulty' | 'rate-limit' | 'c-add-header';
 
-const ROOT_IDS: Record<ExampleFilter, string> = {
-  'add-header': 'add_header',
-  faulty: 'faulty',
-  'rate-limit': 'rate_limit',
-  'c-add-header': 'c_add_header',
-};
+const ROOT_IDS: Record<ExampleFilter, string> = { 'add-header': 'add_header', faulty: 'faulty', 'rate-limit': 'rate_limit', 'c-add-header': 'c_add_header' };
 
 export interface RolloutBody {
   name: string;
@@ -232,11 +227,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      let json: unknown;
+      let json: unknown = undefined;
       try {
         json = JSON.parse(body);
       } catch {
-        json = undefined;
+        /* not JSON: json stays undefined */
       }
       deliveries.push({ headers: req.headers, body, json });
       res.writeHead(204).end();

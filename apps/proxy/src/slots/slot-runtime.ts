@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { decodeTypedExtensionConfig, decodeWasmFilter, TypeUrls, type WasmFilterConfig } from '@wasmfleet/envoy';
 import { FilterPlugin, loadFilterModule } from '@wasmfleet/proxy-wasm';
 import type { VersionedResource } from '@wasmfleet/xds';
+import { compiledModule } from '../modules/compiled-modules.js';
 import type { ModuleFetcher } from '../modules/module-fetcher.js';
 import type { EnvoyStats } from '../stats/envoy-stats.js';
 
@@ -93,11 +94,11 @@ export class SlotRuntime {
   }
 
   private async install(config: WasmFilterConfig, version: string): Promise<void> {
-    const bytes =
-      config.code.kind === 'remote'
-        ? await this.o.fetcher.get(config.code.uri, config.code.sha256)
-        : new Uint8Array(await readFile(config.code.filename));
-    const module = await loadFilterModule(bytes);
+    const code = config.code;
+    const module =
+      code.kind === 'remote'
+        ? await compiledModule(code.sha256, () => this.o.fetcher.get(code.uri, code.sha256))
+        : await loadFilterModule(new Uint8Array(await readFile(code.filename)));
     const plugin = await FilterPlugin.start(module, {
       name: config.name,
       rootId: config.rootId,

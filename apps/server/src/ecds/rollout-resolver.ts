@@ -17,18 +17,28 @@ interface SlotServing {
 const asLabels = (v: unknown): Record<string, string> =>
   v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {};
 
+/** A session keeps its NodeInfo object for the life of the stream: parse its metadata once. */
+const parsedNodes = new WeakMap<NodeInfo, ProxyNode>();
+
 /** The proxy as the assignment sees it, from its ECDS node: cluster labels and workload from metadata. */
 export function proxyNodeOf(node: NodeInfo): ProxyNode {
-  const m = node.metadata;
-  return {
-    id: node.id,
-    cluster: { name: node.cluster, labels: asLabels(m['cluster_labels']) },
-    workload: { namespace: typeof m['namespace'] === 'string' ? m['namespace'] : '', labels: asLabels(m['labels']) },
-  };
+  let parsed = parsedNodes.get(node);
+  if (!parsed) {
+    const m = node.metadata;
+    parsed = {
+      id: node.id,
+      cluster: { name: node.cluster, labels: asLabels(m['cluster_labels']) },
+      workload: { namespace: typeof m['namespace'] === 'string' ? m['namespace'] : '', labels: asLabels(m['labels']) },
+    };
+    parsedNodes.set(node, parsed);
+  }
+  return parsed;
 }
 
 export class RolloutResolver {
   private readonly bySlot = new Map<string, SlotServing>();
+  /** Built resources by rollout, revision and sha256: specs of a revision never change. */
+  private readonly built = new Map<string, VersionedResource | undefined>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -81,9 +91,13 @@ export class RolloutResolver {
     if (!r?.assignment) return;
     const a = r.assignment;
     const build = async (artifact: Assignment['stable']) => {
-      if (!artifact) return undefined;
-      const spec = await this.store.spec(id, artifact.revision);
-      return spec ? artifactResource(a.slot, artifact, spec, this.publicUrl()) : undefined;
+      if (!artifact?.sha256) return undefined;
+      const key = `${id}#${artifact.revision}#${artifact.sha256}#${this.publicUrl()}`;
+      if (!this.built.has(key)) {
+        const spec = await this.store.spec(id, artifact.revision);
+        this.built.set(key, spec ? artifactResource(a.slot, artifact, spec, this.publicUrl()) : undefined);
+      }
+      return this.built.get(key);
     };
     const serving: SlotServing = { rolloutId: id, assignment: a };
     const stable = await build(a.stable);
@@ -98,6 +112,7 @@ export class RolloutResolver {
   /** The module base URL changed (known only once the HTTP port is bound): rebuild every served resource. */
   refresh(): void {
     this.bySlot.clear();
+    this.built.clear();
     this.enqueue(async () => {
       await this.loadAll();
       this.cache.invalidate();

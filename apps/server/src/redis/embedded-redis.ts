@@ -63,7 +63,10 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning',
+      // Blocking commands (BullMQ's delayed jobs: rollout timers) time out on Redis' clock tick; the default
+      // 10 Hz makes timers up to 100 ms late (docs/benchmarks.md).
+      '--hz', '100'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   await waitForPort(port, child, 10_000);
