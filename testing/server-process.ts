@@ -90,7 +90,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerProce
           rmSync(dataDir, { recursive: true, force: true });
           resolve(code);
         };
-        if (child.exitCode !== null) return done(child.exitCode);
+        // Already gone (a signal leaves exitCode null and sets signalCode): the exit event has fired.
+        if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         child.once('exit', (code) => {
           clearTimeout(timer);

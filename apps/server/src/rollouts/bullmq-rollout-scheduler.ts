@@ -31,8 +31,8 @@ export class BullmqRolloutScheduler implements RolloutScheduler {
     this.queue = new Queue(ROLLOUT_QUEUE, { connection, prefix: `${prefix}bull` });
   }
 
-  private add(id: string, data: RolloutJob, delayMs = 0, attempts = 3): Promise<unknown> {
-    return this.queue.add(data.kind, data, {
+  private async add(id: string, data: RolloutJob, delayMs = 0, attempts = 3): Promise<void> {
+    const job = await this.queue.add(data.kind, data, {
       jobId: id,
       delay: Math.max(0, delayMs),
       attempts,
@@ -40,6 +40,8 @@ export class BullmqRolloutScheduler implements RolloutScheduler {
       removeOnComplete: true,
       removeOnFail: 1_000,
     });
+    // The id is taken by a job that failed for good (e.g. stalled by crashes): asked for again, run it again.
+    if ((await job.getState()) === 'failed') await job.retry('failed');
   }
 
   async scheduleTimer(rolloutId: string, timerId: string, at: Date): Promise<void> {
@@ -50,8 +52,9 @@ export class BullmqRolloutScheduler implements RolloutScheduler {
     await Promise.all(timerIds.map((t) => this.queue.remove(jobId('timer', rolloutId, t)).catch(() => 0)));
   }
 
-  async startValidation(effect: StartValidationEffect): Promise<void> {
-    await this.add(jobId('validate', effect.rolloutId, effect.revision), { kind: 'validate', effect }, 0, 3);
+  /** `attempt` distinguishes a re-run after a restart from the original (whose job may still hold a dead worker's lock). */
+  async startValidation(effect: StartValidationEffect, attempt = ''): Promise<void> {
+    await this.add(jobId('validate', effect.rolloutId, effect.revision, attempt), { kind: 'validate', effect }, 0, 3);
   }
 
   async startAnalysis(effect: StartAnalysisEffect, measurement = 1): Promise<void> {
@@ -77,7 +80,15 @@ export class BullmqRolloutScheduler implements RolloutScheduler {
         const data = job.data;
         await (handlers[data.kind] as (j: RolloutJob) => Promise<void>)(data);
       },
-      { connection: this.connection.duplicate({ maxRetriesPerRequest: null }), prefix: `${this.prefix}bull`, concurrency },
+      {
+        connection: this.connection.duplicate({ maxRetriesPerRequest: null }),
+        prefix: `${this.prefix}bull`,
+        concurrency,
+        // A job whose worker died (kill -9) goes back to the queue within ~15 s, and may stall a few times.
+        lockDuration: 15_000,
+        stalledInterval: 5_000,
+        maxStalledCount: 5,
+      },
     );
     this.worker.on('error', () => undefined); // connection errors are retried by BullMQ itself
   }

@@ -10,7 +10,8 @@ export type StartValidationEffect = Extract<Effect, { type: 'StartValidation' }>
 export interface RolloutScheduler {
   scheduleTimer(rolloutId: string, timerId: string, at: Date): Promise<void>;
   cancelTimers(rolloutId: string, timerIds: string[]): Promise<void>;
-  startValidation(effect: StartValidationEffect): Promise<void>;
+  /** `attempt` (e.g. a boot id) forces a fresh run next to one that may be stuck with a dead worker. */
+  startValidation(effect: StartValidationEffect, attempt?: string): Promise<void>;
   /** Schedules measurement `measurement` (default 1) of the window; ids de-duplicate. */
   startAnalysis(effect: StartAnalysisEffect, measurement?: number): Promise<void>;
   notify(effect: NotifyEffect): Promise<void>;

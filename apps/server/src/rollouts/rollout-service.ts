@@ -167,6 +167,9 @@ export class RolloutService {
    */
   async reconcile(): Promise<number> {
     let scheduled = 0;
+    // A validation that was running when the server died may sit under the dead worker's lock for a while:
+    // run it again now under a fresh id; the outcome event is idempotent, so two runs do no harm.
+    const boot = `boot-${Date.now().toString(36)}`;
     for (const r of await this.store.list()) {
       for (const timer of r.status.timers) {
         await this.scheduler.scheduleTimer(r.id, timer.id, new Date(timer.at));
@@ -202,7 +205,7 @@ export class RolloutService {
             revision: r.status.revision,
             image: spec.spec.filter.image,
             ...(spec.spec.filter.sha256 && { sha256: spec.spec.filter.sha256 }),
-          });
+          }, boot);
           scheduled++;
         }
       }
