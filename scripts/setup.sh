@@ -28,6 +28,8 @@ if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
   probe[skopeo]="skopeo"
   probe[apache2-utils]="htpasswd"
   probe[openssl]="openssl"
+  # a real Prometheus scraping apps/proxy, for the PromQL health source
+  probe[prometheus]="/usr/bin/prometheus"
 fi
 missing=()
 for pkg in "${!probe[@]}"; do
