@@ -2,7 +2,7 @@
 // ledger of NACKs. Transport adapters (gRPC, REST) convert messages and call `handle`; nothing here knows them.
 export type * from './types.js';
 export { XdsProtocolError, type XdsProtocolErrorReason } from './errors.js';
-export { ResourceCache, WILDCARD, type ResourceCacheOptions, type ResourceListener } from './resource-cache.js';
+export { ResourceCache, WILDCARD, type ResourceCacheOptions, type ResourceListener, type WatchScope } from './resource-cache.js';
 export { NackLedger, NACK_LEDGER_DEFAULTS, type NackFilter, type NackLedgerOptions } from './nack-ledger.js';
 export { SotwSession, type SotwSessionOptions } from './sotw-session.js';
 export { DeltaSession, MAX_DELTA_IN_FLIGHT, type DeltaSessionOptions } from './delta-session.js';

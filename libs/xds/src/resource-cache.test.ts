@@ -154,3 +154,25 @@ describe('ResourceCache fan-out in batches', () => {
     expect(errors).toEqual([new Error('broken stream')]);
   });
 });
+
+describe('ResourceCache scoped invalidation', () => {
+  it('tells only the watchers whose node the change concerns, and every watcher without a known node', () => {
+    const cache = new ResourceCache();
+    const told: string[] = [];
+    cache.watch('a', () => told.push('east'), () => node('p-east', 'east'));
+    cache.watch('a', () => told.push('west'), () => node('p-west', 'west'));
+    cache.watch('a', () => told.push('unknown'), () => undefined);
+    cache.watch('a', () => told.push('unscoped'));
+    cache.invalidate(['a'], (n) => n.cluster === 'east');
+    expect(told.sort()).toEqual(['east', 'unknown', 'unscoped']);
+  });
+
+  it('tells every watcher on set(), whatever their node', () => {
+    const cache = new ResourceCache();
+    const told: string[] = [];
+    cache.watch('a', () => told.push('east'), () => node('p-east', 'east'));
+    cache.watch('a', () => told.push('west'), () => node('p-west', 'west'));
+    cache.set(res('a', '1'));
+    expect(told.sort()).toEqual(['east', 'west']);
+  });
+});

@@ -7,6 +7,9 @@ import type { NodeInfo, ResourceResolver, VersionedResource } from './types.js';
 /** Called with the name that may have changed (for a wildcard watch, any name). */
 export type ResourceListener = (name: string) => void;
 
+/** The node a watch serves, when known: lets invalidate() skip nodes whose view cannot have changed. */
+export type WatchScope = () => NodeInfo | undefined;
+
 /** The name to watch for every name, present and future. */
 export const WILDCARD = '*';
 
@@ -31,7 +34,7 @@ export class ResourceCache {
   private readonly bases = new Map<string, VersionedResource>();
   private readonly changed = new Map<string, number>();
   /** name (or WILDCARD) → listeners: a change fans out to the watchers of that name only. */
-  private readonly watchers = new Map<string, Set<ResourceListener>>();
+  private readonly watchers = new Map<string, Map<ResourceListener, WatchScope | undefined>>();
   private resolver: ResourceResolver;
   private readonly now: () => number;
   private readonly fanOutBatch: number;
@@ -81,13 +84,13 @@ export class ResourceCache {
   }
 
   /** Watches one name, or every name with WILDCARD. Returns the cancel function (idempotent). */
-  watch(name: string, listener: ResourceListener): () => void {
+  watch(name: string, listener: ResourceListener, scope?: WatchScope): () => void {
     let listeners = this.watchers.get(name);
     if (!listeners) {
-      listeners = new Set();
+      listeners = new Map();
       this.watchers.set(name, listeners);
     }
-    listeners.add(listener);
+    listeners.set(listener, scope);
     return () => {
       const current = this.watchers.get(name);
       if (!current) return;
@@ -105,11 +108,11 @@ export class ResourceCache {
    * The resolver's inputs changed (e.g. a canary moved to more nodes): tell the watchers of `names`, or of
    * every stored or watched name. Sessions whose view did not change send nothing.
    */
-  invalidate(names?: string[]): void {
+  invalidate(names?: string[], affects?: (node: NodeInfo) => boolean): void {
     const targets = names ?? this.knownNames();
     const at = this.now();
     for (const name of targets) this.changed.set(name, at);
-    this.notify(targets);
+    this.notify(targets, affects);
   }
 
   /** Replaces the resolver and re-evaluates every watcher. */
@@ -129,12 +132,18 @@ export class ResourceCache {
    * fan-out to the others (one broken stream must not starve the fleet); the errors of the first batch are
    * rethrown together afterwards so the caller still learns of them, later batches report to onListenerError.
    */
-  private notify(names: Iterable<string>): void {
+  private notify(names: Iterable<string>, affects?: (node: NodeInfo) => boolean): void {
     // Snapshot: listeners may cancel or add watches while being called.
     const calls: Array<[ResourceListener, string]> = [];
+    const add = (name: string, listeners: Map<ResourceListener, WatchScope | undefined> | undefined) => {
+      for (const [listener, scope] of listeners ?? []) {
+        const node = affects && scope?.();
+        if (!node || affects!(node)) calls.push([listener, name]);
+      }
+    };
     for (const name of names) {
-      for (const listener of this.watchers.get(name) ?? []) calls.push([listener, name]);
-      if (name !== WILDCARD) for (const listener of this.watchers.get(WILDCARD) ?? []) calls.push([listener, name]);
+      add(name, this.watchers.get(name));
+      if (name !== WILDCARD) add(name, this.watchers.get(WILDCARD));
     }
     const errors = this.callBatch(calls, 0);
     if (errors.length === 1) throw errors[0];

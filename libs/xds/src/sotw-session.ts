@@ -47,7 +47,7 @@ export class SotwSession {
     this.observer = options.observer;
     this.now = options.now ?? Date.now;
     this.nonce = options.nonce ?? nextNonce;
-    this.subscriptions = new Subscriptions(this.cache, (name) => this.onResourceChange(name));
+    this.subscriptions = new Subscriptions(this.cache, (name) => this.onResourceChange(name), () => this.node);
   }
 
   /** The node announced by the first request, once there was one. */

@@ -1,6 +1,6 @@
 // Which names one stream is interested in, and the cache watches that go with them. Shared by the SotW and
 // the Delta engine: explicit names each hold one watch; wildcard holds one watch on every name.
-import { WILDCARD, type ResourceCache, type ResourceListener } from './resource-cache.js';
+import { WILDCARD, type ResourceCache, type ResourceListener, type WatchScope } from './resource-cache.js';
 
 export class Subscriptions {
   private readonly explicit = new Map<string, () => void>();
@@ -9,6 +9,8 @@ export class Subscriptions {
   constructor(
     private readonly cache: ResourceCache,
     private readonly listener: ResourceListener,
+    /** The stream's node, once known: lets the cache skip this stream when a change cannot concern it. */
+    private readonly scope?: WatchScope,
   ) {}
 
   get wildcard(): boolean {
@@ -19,7 +21,7 @@ export class Subscriptions {
   setWildcard(on: boolean): boolean {
     if (on === this.wildcard) return false;
     if (on) {
-      this.cancelWildcard = this.cache.watch(WILDCARD, this.listener);
+      this.cancelWildcard = this.cache.watch(WILDCARD, this.listener, this.scope);
     } else {
       this.cancelWildcard?.();
       this.cancelWildcard = undefined;
@@ -30,7 +32,7 @@ export class Subscriptions {
   /** Subscribes one name explicitly; returns false when it already was. */
   add(name: string): boolean {
     if (this.explicit.has(name)) return false;
-    this.explicit.set(name, this.cache.watch(name, this.listener));
+    this.explicit.set(name, this.cache.watch(name, this.listener, this.scope));
     return true;
   }
 

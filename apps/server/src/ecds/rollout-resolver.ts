@@ -106,7 +106,15 @@ export class RolloutResolver {
     if (candidate) serving.candidate = candidate;
     const before = this.bySlot.get(a.slot);
     this.bySlot.set(a.slot, serving);
-    if (JSON.stringify(before?.assignment) !== JSON.stringify(a)) this.cache.invalidate([a.slot]);
+    if (!before) return this.cache.invalidate([a.slot]);
+    if (JSON.stringify(before.assignment) === JSON.stringify(a)) return;
+    // Only streams whose node now gets another artifact (or role) need to look again: with thousands of
+    // streams on a slot, a wave that moves 10% of them should not make the other 90% re-resolve.
+    const servedBy = (assignment: Assignment, node: NodeInfo) => {
+      const { role, artifact } = assignmentForNode(proxyNodeOf(node), assignment);
+      return `${role}:${artifact?.revision ?? '-'}:${artifact?.sha256 ?? '-'}`;
+    };
+    this.cache.invalidate([a.slot], (node) => servedBy(before.assignment, node) !== servedBy(a, node));
   }
 
   /** The module base URL changed (known only once the HTTP port is bound): rebuild every served resource. */
