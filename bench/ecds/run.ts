@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { startRedis, type TestRedis } from '../../testing/redis-server.js';
 import { SERVER_MAIN, startServer } from '../../testing/server-process.js';
 import { slotSpec } from '../../testing/slot-fixtures.js';
+import { IpcChild } from '../shared/ipc-child.js';
 import { cpuMs, openFilesLimit, rssKiB, sleep, tsxExecArgv, type FromClient, type Kind, type ToClient } from './common.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
 
@@ -156,61 +157,9 @@ async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<
 }
 
 // ---- the load client ----------------------------------------------------------------------------------
-class LoadClient {
-  private readonly queue: FromClient[] = [];
-  private wake: (() => void) | undefined;
-  private exited: string | undefined;
-  readonly child: ChildProcess;
-
+class LoadClient extends IpcChild<FromClient, ToClient> {
   constructor() {
-    this.child = track(
-      spawn(process.execPath, [...tsxExecArgv(), CLIENT], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: path.resolve(here, '../..') }),
-    );
-    this.child.on('message', (m: FromClient) => {
-      this.queue.push(m);
-      this.wake?.();
-    });
-    this.child.on('exit', (code, signal) => {
-      this.exited = `load client exited (${code ?? signal})`;
-      this.wake?.();
-    });
-  }
-
-  send(msg: ToClient): void {
-    this.child.send(msg);
-  }
-
-  /** The next message of `type` (progress messages are logged on the way); fails on fatal, exit or timeout. */
-  async next<T extends FromClient['type']>(type: T, timeoutMs: number, onProgress?: (m: FromClient) => void): Promise<Extract<FromClient, { type: T }>> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const m = this.queue.shift();
-      if (m) {
-        if (m.type === 'fatal') throw new Error(`load client: ${m.message}`);
-        if (m.type === type) return m as Extract<FromClient, { type: T }>;
-        onProgress?.(m);
-        continue;
-      }
-      if (this.exited) throw new Error(this.exited);
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`load client: no '${type}' within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(t);
-          this.wake = undefined;
-          resolve();
-        };
-      });
-    }
-  }
-
-  kill(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
-      this.child.once('exit', () => resolve());
-      this.child.kill('SIGKILL');
-    });
+    super('load client', [...tsxExecArgv(), CLIENT], path.resolve(here, '../..'), track);
   }
 }
 

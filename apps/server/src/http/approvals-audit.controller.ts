@@ -5,7 +5,7 @@ import { ROLLOUT_SERVICE, ROLLOUT_STORE } from '../app/tokens.js';
 import type { RolloutService } from '../rollouts/rollout-service.js';
 import type { RolloutStore } from '../rollouts/rollout-store.js';
 import { Permission } from './roles.decorator.js';
-import { rolloutView } from './rollout-view.js';
+import { rolloutView } from '../rollouts/rollout-view.js';
 
 @Controller('api/v1')
 export class ApprovalsAuditController {

@@ -8,7 +8,7 @@ import { ValidationError } from '@wasmfleet/api';
 import { ROLLOUT_SERVICE } from '../app/tokens.js';
 import type { RolloutService } from '../rollouts/rollout-service.js';
 import { CurrentPrincipal, Permission } from './roles.decorator.js';
-import { rolloutView } from './rollout-view.js';
+import { rolloutView } from '../rollouts/rollout-view.js';
 
 const OPERATOR_ACTIONS = {
   pause: 'Pause',

@@ -13,7 +13,7 @@ import { rolloutJobHandlers, type HealthSampler } from './rollout-jobs.js';
 import type { NotifyEffect } from './rollout-scheduler.js';
 import { RolloutService } from './rollout-service.js';
 import { RolloutStore } from './rollout-store.js';
-import { rolloutView } from '../http/rollout-view.js';
+import { rolloutView } from './rollout-view.js';
 
 export interface RolloutRuntimeOptions {
   redis: Redis;

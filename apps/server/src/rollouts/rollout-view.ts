@@ -1,6 +1,6 @@
 // How a rollout is shown over the API (and so in the CLI and dashboard).
 import { allowedActions } from '@wasmfleet/rollout';
-import type { StoredRollout } from '../rollouts/rollout-store.js';
+import type { StoredRollout } from './rollout-store.js';
 
 export function rolloutView(r: StoredRollout) {
   const [namespace, name] = r.id.split('/');
