@@ -16,6 +16,8 @@ describe('failure policies (faulty.c)', () => {
   it('FAIL_CLOSED: a trap answers 503 and the failed VM keeps answering 503', async () => {
     plugin = (await startFixture('faulty', { failurePolicy: 'FAIL_CLOSED' })).plugin;
     expect(servedBy(await plugin.handle(request(), upstream()))).toBe('1');
+    expect(plugin.memoryBytes()! % 65536).toBe(0);
+    expect(plugin.memoryBytes()).toBeGreaterThan(0);
     const up = upstream();
     const failed = await plugin.handle(trap(), up);
     expect(failed.response.status).toBe(503);
@@ -28,6 +30,7 @@ describe('failure policies (faulty.c)', () => {
     expect(up.calls).toHaveLength(0);
     expect(plugin.vmFailures()).toBe(1);
     expect(plugin.state()).toBe('failed');
+    expect(plugin.memoryBytes()).toBeUndefined();
   });
 
   it('FAIL_OPEN: a trap passes the request through, and later requests skip the filter', async () => {

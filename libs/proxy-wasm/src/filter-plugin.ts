@@ -178,6 +178,11 @@ export class FilterPlugin {
     return this.metricsRegistry.snapshot();
   }
 
+  /** The linear memory size of the running VM in bytes; undefined while the filter is failed or closed. */
+  memoryBytes(): number | undefined {
+    return this.vm?.mem.byteLength;
+  }
+
   /** Traps and budget overruns so far, across reloads (Envoy's wasm runtime failure stats). */
   vmFailures(): number {
     return this.failures;

@@ -27,6 +27,11 @@ export class GuestMemory {
     this.allocate = allocate;
   }
 
+  /** The size of linear memory in bytes (0 before a memory is attached). */
+  get byteLength(): number {
+    return this.memory?.buffer.byteLength ?? 0;
+  }
+
   /** A Buffer over the whole memory, current after any growth. */
   private view(): Buffer {
     const current = this.memory?.buffer;
