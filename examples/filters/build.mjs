@@ -5,7 +5,7 @@
 //   node build.mjs [--force] [--verbose] [name ...]
 //
 // AssemblyScript filters: assemblyscript 0.14.x + @solo-io/proxy-runtime 0.1.8 from the workspace's
-// node_modules, flags as in the runtime's own build (--use abort=abort_proc_exit --optimize).
+// node_modules, with --use abort=abort_proc_exit (as in the runtime's own build) and -O3 (see README.md).
 // C filters: clang-14 --target=wasm32 -nostdlib -c, then wasm-ld (lld-14) --no-entry.
 // Env overrides: CLANG, WASM_LD.
 //
@@ -25,7 +25,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.join(HERE, 'dist');
 const require = createRequire(path.join(HERE, 'package.json'));
 
-const AS_FLAGS = ['--use', 'abort=abort_proc_exit', '--optimize'];
+// -O3 (speed) rather than the runtime's --optimize (-O3s): about 0.2 µs less Wasm time per request.
+// --noAssert would save as much again, but it also drops checked downcasts and allocator checks.
+const AS_FLAGS = ['--use', 'abort=abort_proc_exit', '-O3'];
 // C is compiled and linked in two explicit steps: when clang drives the link itself it also runs any
 // `wasm-opt` found on PATH (npm puts binaryen's on PATH), which made the output depend on how the build
 // was started.

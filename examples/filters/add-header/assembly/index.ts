@@ -6,17 +6,12 @@
 // non-token name, a value with CR/LF/NUL, or malformed JSON makes proxy_on_configure return false.
 // Root id: add_header.
 
-export * from "@solo-io/proxy-runtime/proxy"; // the proxy_on_* exports, malloc and proxy_abi_version_0_2_0
-import {
-  RootContext,
-  Context,
-  registerRootContext,
-  FilterHeadersStatusValues,
-  stream_context,
-  log,
-  LogLevelValues,
-} from "@solo-io/proxy-runtime";
+export * from "../../shared/assembly/exports"; // the proxy_on_* exports, malloc and proxy_abi_version_0_2_0
+import { RootContext, Context, FilterHeadersStatusValues, log, LogLevelValues } from "@solo-io/proxy-runtime";
+import { add_header_map_value, HeaderMapTypeValues } from "@solo-io/proxy-runtime/runtime";
 import { parseConfig, readPluginConfiguration } from "../../shared/assembly/config";
+import { registerRoot } from "../../shared/assembly/contexts";
+import { QuietContext } from "../../shared/assembly/quiet-context";
 import { validHeaderName, validHeaderValue } from "../../shared/assembly/headers";
 
 const ROOT_ID = "add_header";
@@ -24,8 +19,9 @@ const DEFAULT_HEADER = "x-wasmfleet";
 const DEFAULT_VALUE = "add-header";
 
 class AddHeaderRoot extends RootContext {
-  header: string = DEFAULT_HEADER;
-  value: string = DEFAULT_VALUE;
+  // Encoded to UTF-8 once per configuration, not per request.
+  headerBytes: ArrayBuffer = String.UTF8.encode(DEFAULT_HEADER);
+  valueBytes: ArrayBuffer = String.UTF8.encode(DEFAULT_VALUE);
 
   createContext(context_id: u32): Context {
     return new AddHeaderStream(context_id, this);
@@ -46,14 +42,14 @@ class AddHeaderRoot extends RootContext {
       log(LogLevelValues.error, ROOT_ID + ": rejected configuration: " + config.error);
       return false;
     }
-    this.header = header;
-    this.value = value;
+    this.headerBytes = String.UTF8.encode(header);
+    this.valueBytes = String.UTF8.encode(value);
     log(LogLevelValues.info, ROOT_ID + ": adding response header " + header + ": " + value);
     return true;
   }
 }
 
-class AddHeaderStream extends Context {
+class AddHeaderStream extends QuietContext {
   settings: AddHeaderRoot;
 
   constructor(context_id: u32, root_context: AddHeaderRoot) {
@@ -62,7 +58,7 @@ class AddHeaderStream extends Context {
   }
 
   onResponseHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    stream_context.headers.response.add(this.settings.header, this.settings.value);
+    add_header_map_value(HeaderMapTypeValues.ResponseHeaders, this.settings.headerBytes, this.settings.valueBytes);
     return FilterHeadersStatusValues.Continue;
   }
 }
@@ -71,6 +67,6 @@ function createRoot(context_id: u32): RootContext {
   return new AddHeaderRoot(context_id);
 }
 
-registerRootContext(createRoot, ROOT_ID);
+registerRoot(createRoot, ROOT_ID);
 // Also answer hosts that leave PluginConfig.root_id empty (Envoy then reports plugin_root_id "").
-registerRootContext(createRoot, "");
+registerRoot(createRoot, "");

@@ -17,11 +17,10 @@
 // after one critical proxy_log line). Requests that do not fail pass through untouched.
 // Root id: faulty.
 
-export * from "@solo-io/proxy-runtime/proxy";
+export * from "../../shared/assembly/exports"; // the proxy_on_* exports, malloc and proxy_abi_version_0_2_0
 import {
   RootContext,
   Context,
-  registerRootContext,
   FilterHeadersStatusValues,
   send_local_response,
   HeaderPair,
@@ -30,6 +29,8 @@ import {
   LogLevelValues,
 } from "@solo-io/proxy-runtime";
 import { parseConfig, readPluginConfiguration } from "../../shared/assembly/config";
+import { registerRoot } from "../../shared/assembly/contexts";
+import { QuietContext } from "../../shared/assembly/quiet-context";
 
 const ROOT_ID = "faulty";
 const PPM: u64 = 1000000;
@@ -78,7 +79,7 @@ class FaultyRoot extends RootContext {
   }
 }
 
-class FaultyStream extends Context {
+class FaultyStream extends QuietContext {
   settings: FaultyRoot;
 
   constructor(context_id: u32, root_context: FaultyRoot) {
@@ -106,6 +107,6 @@ function createRoot(context_id: u32): RootContext {
   return new FaultyRoot(context_id);
 }
 
-registerRootContext(createRoot, ROOT_ID);
+registerRoot(createRoot, ROOT_ID);
 // Also answer hosts that leave PluginConfig.root_id empty (Envoy then reports plugin_root_id "").
-registerRootContext(createRoot, "");
+registerRoot(createRoot, "");

@@ -14,11 +14,10 @@
 // body "Too many requests\n", and the filter chain stops (StopIteration).
 // Root id: rate_limit.
 
-export * from "@solo-io/proxy-runtime/proxy";
+export * from "../../shared/assembly/exports"; // the proxy_on_* exports, malloc and proxy_abi_version_0_2_0
 import {
   RootContext,
   Context,
-  registerRootContext,
   FilterHeadersStatusValues,
   send_local_response,
   HeaderPair,
@@ -28,6 +27,8 @@ import {
 } from "@solo-io/proxy-runtime";
 import { get_current_time_nanoseconds } from "@solo-io/proxy-runtime/runtime";
 import { parseConfig, readPluginConfiguration } from "../../shared/assembly/config";
+import { registerRoot } from "../../shared/assembly/contexts";
+import { QuietContext } from "../../shared/assembly/quiet-context";
 
 const ROOT_ID = "rate_limit";
 const DEFAULT_RPS: f64 = 2;
@@ -96,7 +97,7 @@ class RateLimitRoot extends RootContext {
   }
 }
 
-class RateLimitStream extends Context {
+class RateLimitStream extends QuietContext {
   limiter: RateLimitRoot;
 
   constructor(context_id: u32, root_context: RateLimitRoot) {
@@ -120,6 +121,6 @@ function createRoot(context_id: u32): RootContext {
   return new RateLimitRoot(context_id);
 }
 
-registerRootContext(createRoot, ROOT_ID);
+registerRoot(createRoot, ROOT_ID);
 // Also answer hosts that leave PluginConfig.root_id empty (Envoy then reports plugin_root_id "").
-registerRootContext(createRoot, "");
+registerRoot(createRoot, "");
