@@ -18,6 +18,8 @@ export { decide, initialStatus, type Decision } from './rollout-machine.js';
 export type { DecideOptions } from './transition.js';
 export { ACTION_PHASES, allowedActions } from './actions.js';
 export * from './canary-assignment.js';
+export { AssignmentEvaluator } from './assignment-evaluator.js';
+export { CanaryIndex } from './canary-index.js';
 export { unitHash } from './hash.js';
 export * from './analysis.js';
 export { recordMeasurement, concludeWindow, openWindow, type WindowLimits } from './analysis-window.js';

@@ -14,7 +14,7 @@ import {
 } from './session-support.js';
 import { Subscriptions } from './subscriptions.js';
 import type { DeltaRequest, DeltaResponse, NodeInfo, VersionedResource, XdsObserver, XdsStream } from './types.js';
-import { digestVersions } from './version-digest.js';
+import { HeldVersions } from './version-digest.js';
 
 const WILDCARD_NAME = '*';
 
@@ -36,7 +36,7 @@ export class DeltaSession {
   private readonly nonce: () => string;
   private readonly subscriptions: Subscriptions;
   /** What the client holds after the responses sent so far (NACKed versions taken back out). */
-  private readonly held = new Map<string, string>();
+  private readonly held = new HeldVersions();
   /** nonce → response not yet ACKed or NACKed, oldest first. */
   private readonly inFlight = new Map<string, SentResponse>();
   private node: NodeInfo | undefined;
@@ -175,7 +175,7 @@ export class DeltaSession {
       previous,
     });
     this.stream.send({
-      systemVersionInfo: digestVersions(this.held),
+      systemVersionInfo: this.held.digest(),
       resources: [...changed].map(([name, resource]) => ({ name, version: resource.version, resource: resource.resource })),
       removedResources: [...removed],
       typeUrl: this.typeUrl,

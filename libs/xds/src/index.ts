@@ -7,7 +7,7 @@ export { NackLedger, NACK_LEDGER_DEFAULTS, type NackFilter, type NackLedgerOptio
 export { SotwSession, type SotwSessionOptions } from './sotw-session.js';
 export { DeltaSession, MAX_DELTA_IN_FLIGHT, type DeltaSessionOptions } from './delta-session.js';
 export type { SessionOptions } from './session-support.js';
-export { digestVersions } from './version-digest.js';
+export { HeldVersions } from './version-digest.js';
 export { SotwClient, type SotwClientOptions } from './client/sotw-client.js';
 export { DeltaClient, type DeltaClientOptions } from './client/delta-client.js';
 export { NACK_CODE_INTERNAL, type ResourceApplier, type ReceivedChange } from './client/resource-applier.js';

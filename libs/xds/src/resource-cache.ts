@@ -35,6 +35,8 @@ export class ResourceCache {
   private readonly changed = new Map<string, number>();
   /** name (or WILDCARD) → listeners: a change fans out to the watchers of that name only. */
   private readonly watchers = new Map<string, Map<ResourceListener, WatchScope | undefined>>();
+  /** name (or WILDCARD) → how many times its watches were added or cancelled: see watchGeneration(). */
+  private readonly watchChanges = new Map<string, number>();
   private resolver: ResourceResolver;
   private readonly now: () => number;
   private readonly fanOutBatch: number;
@@ -91,12 +93,37 @@ export class ResourceCache {
       this.watchers.set(name, listeners);
     }
     listeners.set(listener, scope);
+    this.countWatchChange(name);
     return () => {
       const current = this.watchers.get(name);
-      if (!current) return;
-      current.delete(listener);
+      if (!current?.delete(listener)) return;
+      this.countWatchChange(name);
       if (current.size === 0) this.watchers.delete(name);
     };
+  }
+
+  private countWatchChange(name: string): void {
+    this.watchChanges.set(name, (this.watchChanges.get(name) ?? 0) + 1);
+  }
+
+  /**
+   * Changes whenever a watch of `name` (or a wildcard watch) is added or cancelled, so a caller that keeps
+   * an index of watchedNodes(name) knows when to rebuild it.
+   */
+  watchGeneration(name: string): number {
+    return (this.watchChanges.get(name) ?? 0) + (name === WILDCARD ? 0 : (this.watchChanges.get(WILDCARD) ?? 0));
+  }
+
+  /** The known nodes of the watches of `name`, wildcard watches included (each node once). */
+  watchedNodes(name: string): Set<NodeInfo> {
+    const nodes = new Set<NodeInfo>();
+    for (const key of name === WILDCARD ? [name] : [name, WILDCARD]) {
+      for (const scope of this.watchers.get(key)?.values() ?? []) {
+        const node = scope?.();
+        if (node) nodes.add(node);
+      }
+    }
+    return nodes;
   }
 
   /** Number of listeners on `name` (or WILDCARD); for tests and metrics. */

@@ -14,7 +14,7 @@ import {
 } from './session-support.js';
 import { Subscriptions } from './subscriptions.js';
 import type { NodeInfo, SotwRequest, SotwResponse, VersionedResource, XdsObserver, XdsStream } from './types.js';
-import { digestVersions } from './version-digest.js';
+import { HeldVersions } from './version-digest.js';
 
 const WILDCARD_NAME = '*';
 
@@ -30,7 +30,7 @@ export class SotwSession {
   private readonly nonce: () => string;
   private readonly subscriptions: Subscriptions;
   /** What the client holds after the responses sent so far (NACKed versions taken back out). */
-  private readonly held = new Map<string, string>();
+  private readonly held = new HeldVersions();
   private node: NodeInfo | undefined;
   /** The latest response: only a request echoing its nonce is current. */
   private latest: SentResponse | undefined;
@@ -152,7 +152,7 @@ export class SotwSession {
     };
     this.latestAnswered = false;
     this.stream.send({
-      versionInfo: digestVersions(this.held),
+      versionInfo: this.held.digest(),
       resources: [...changed.values()].map((resource) => resource.resource),
       typeUrl: this.typeUrl,
       nonce,

@@ -1,22 +1,68 @@
 // The version_info / system_version_info of a response: a digest of what the client holds, so two streams
-// holding the same resources at the same versions report the same version string.
-import { createHash } from 'node:crypto';
+// holding the same resources at the same versions report the same version string (on any replica, after
+// any restart). Kept up to date on every change rather than recomputed per response: a fan-out sends
+// thousands of responses, each changing one name of a stream that holds many.
 
-const DIGEST_HEX_LENGTH = 16;
-/** Thousands of streams hold the same versions after a push: hash each distinct holding once. */
-const MEMO_LIMIT = 10_000;
-const memo = new Map<string, string>();
+/**
+ * FNV-1a (32-bit) over the UTF-16 code units of `name NUL version`, from a given offset basis, then
+ * MurmurHash3's fmix32: without it, entries differing in the last characters give sums that collide.
+ */
+function entryHash(name: string, version: string, basis: number): number {
+  let h = basis;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h = Math.imul(h, 0x01000193); // the NUL between name and version: names and versions never hold one
+  for (let i = 0; i < version.length; i++) h = Math.imul(h ^ version.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
-/** sha256 over the name→version pairs sorted by name; short hex. */
-export function digestVersions(versions: ReadonlyMap<string, string>): string {
-  // NUL and LF cannot appear in resource names or versions we produce, so the encoding is unambiguous.
-  let key = '';
-  for (const name of [...versions.keys()].sort()) key += `${name}\0${versions.get(name) ?? ''}\n`;
-  let digest = memo.get(key);
-  if (digest === undefined) {
-    digest = createHash('sha256').update(key).digest('hex').slice(0, DIGEST_HEX_LENGTH);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, digest);
+const BASIS_A = 0x811c9dc5;
+const BASIS_B = 0x050c5d1f;
+
+/**
+ * The name → version map of what a client holds, with an order-independent digest of its entries: the sum,
+ * modulo 2^32, of two independent hashes of each entry, updated as entries come and go.
+ */
+export class HeldVersions extends Map<string, string> {
+  private sumA = 0;
+  private sumB = 0;
+
+  /** Starts empty: Map's constructor would call set() before the sums exist. */
+  constructor() {
+    super();
   }
-  return digest;
+
+  override set(name: string, version: string): this {
+    const previous = super.get(name);
+    if (previous === version) return this;
+    if (previous !== undefined) this.account(name, previous, -1);
+    this.account(name, version, 1);
+    return super.set(name, version);
+  }
+
+  override delete(name: string): boolean {
+    const previous = super.get(name);
+    if (previous === undefined) return false;
+    this.account(name, previous, -1);
+    return super.delete(name);
+  }
+
+  override clear(): void {
+    this.sumA = this.sumB = 0;
+    super.clear();
+  }
+
+  /** 16 hex digits; equal for equal contents. */
+  digest(): string {
+    return this.sumA.toString(16).padStart(8, '0') + this.sumB.toString(16).padStart(8, '0');
+  }
+
+  private account(name: string, version: string, sign: 1 | -1): void {
+    this.sumA = (this.sumA + sign * entryHash(name, version, BASIS_A)) >>> 0;
+    this.sumB = (this.sumB + sign * entryHash(name, version, BASIS_B)) >>> 0;
+  }
 }

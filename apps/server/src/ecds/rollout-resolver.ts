@@ -2,14 +2,15 @@
 // shared, deterministic assignment of libs/rollout (the same proxies stay candidates as the share grows).
 // Assignments come from Redis; a change on any replica reaches every replica through pub/sub.
 import type { Redis } from 'ioredis';
-import { assignmentForNode, type Assignment, type ProxyNode } from '@wasmfleet/rollout';
+import { AssignmentEvaluator, CanaryIndex, type Assignment, type ProxyNode } from '@wasmfleet/rollout';
 import type { NodeInfo, ResourceCache, VersionedResource } from '@wasmfleet/xds';
 import { artifactResource } from '../rollouts/artifact-resource.js';
 import type { RolloutStore } from '../rollouts/rollout-store.js';
 
 interface SlotServing {
   rolloutId: string;
-  assignment: Assignment;
+  /** The assignment, with what each node is served remembered across the rollout's steps. */
+  evaluator: AssignmentEvaluator;
   stable?: VersionedResource;
   candidate?: VersionedResource;
 }
@@ -37,6 +38,8 @@ export function proxyNodeOf(node: NodeInfo): ProxyNode {
 
 export class RolloutResolver {
   private readonly bySlot = new Map<string, SlotServing>();
+  /** Per slot: its watchers sorted by canary rank, for the placement (target and seed) last asked about. */
+  private readonly indexes = new Map<string, { generation: number; index: CanaryIndex<NodeInfo> }>();
   /** Built resources by rollout, revision and sha256: specs of a revision never change. */
   private readonly built = new Map<string, VersionedResource | undefined>();
   private chain: Promise<void> = Promise.resolve();
@@ -55,7 +58,7 @@ export class RolloutResolver {
   readonly resolve = (node: NodeInfo, name: string, base: VersionedResource | undefined): VersionedResource | undefined => {
     const serving = this.bySlot.get(name);
     if (!serving) return base;
-    const { role } = assignmentForNode(proxyNodeOf(node), serving.assignment);
+    const role = serving.evaluator.roleOf(proxyNodeOf(node));
     if (role === 'candidate' && serving.candidate) return serving.candidate;
     if (role === 'untargeted') return base;
     return serving.stable ?? base;
@@ -64,7 +67,7 @@ export class RolloutResolver {
   /** What a node is served in a slot: 'candidate' | 'stable' | 'untargeted' (for tests and the API). */
   roleOf(node: NodeInfo, slot: string): string {
     const serving = this.bySlot.get(slot);
-    return serving ? assignmentForNode(proxyNodeOf(node), serving.assignment).role : 'untargeted';
+    return serving ? serving.evaluator.roleOf(proxyNodeOf(node)) : 'untargeted';
   }
 
   async start(): Promise<void> {
@@ -99,28 +102,54 @@ export class RolloutResolver {
       }
       return this.built.get(key);
     };
-    const serving: SlotServing = { rolloutId: id, assignment: a };
+    const before = this.bySlot.get(a.slot);
+    const previous = before?.rolloutId === id ? before.evaluator : undefined;
+    const serving: SlotServing = { rolloutId: id, evaluator: new AssignmentEvaluator(a, previous) };
     const stable = await build(a.stable);
     const candidate = await build(a.candidate);
     if (stable) serving.stable = stable;
     if (candidate) serving.candidate = candidate;
-    const before = this.bySlot.get(a.slot);
     this.bySlot.set(a.slot, serving);
     if (!before) return this.cache.invalidate([a.slot]);
-    if (JSON.stringify(before.assignment) === JSON.stringify(a)) return;
-    // Only streams whose node now gets another artifact (or role) need to look again: with thousands of
-    // streams on a slot, a wave that moves 10% of them should not make the other 90% re-resolve.
-    const servedBy = (assignment: Assignment, node: NodeInfo) => {
-      const { role, artifact } = assignmentForNode(proxyNodeOf(node), assignment);
-      return `${role}:${artifact?.revision ?? '-'}:${artifact?.sha256 ?? '-'}`;
-    };
-    this.cache.invalidate([a.slot], (node) => servedBy(before.assignment, node) !== servedBy(a, node));
+    this.wakeMoved(a.slot, before.evaluator, serving.evaluator);
+  }
+
+  /**
+   * Tells only the streams whose node now gets another artifact (or role) to look again: with thousands of
+   * streams on a slot, a wave that moves 10% of them should not make the other 90% re-resolve, nor should
+   * the resolver ask each of them.
+   */
+  private wakeMoved(slot: string, old: AssignmentEvaluator, now: AssignmentEvaluator): void {
+    if (now.servesAllAs(old)) return;
+    const moved = this.indexFor(slot, now).moved(old, now);
+    if (moved) {
+      if (moved.length === 0) return;
+      const wake = new Set(moved);
+      return this.cache.invalidate([slot], (node) => wake.has(node));
+    }
+    this.cache.invalidate([slot], (node) => {
+      const proxy = proxyNodeOf(node);
+      return old.servedKey(proxy) !== now.servedKey(proxy);
+    });
+  }
+
+  /** The canary index of the slot's watchers, rebuilt when the placement or the set of watches changed. */
+  private indexFor(slot: string, evaluator: AssignmentEvaluator): CanaryIndex<NodeInfo> {
+    const generation = this.cache.watchGeneration(slot);
+    let entry = this.indexes.get(slot);
+    if (!entry || entry.generation !== generation || entry.index.placementKey !== evaluator.placementKey) {
+      const population = [...this.cache.watchedNodes(slot)].map((node) => [node, proxyNodeOf(node)] as const);
+      entry = { generation, index: new CanaryIndex(evaluator, population) };
+      this.indexes.set(slot, entry);
+    }
+    return entry.index;
   }
 
   /** The module base URL changed (known only once the HTTP port is bound): rebuild every served resource. */
   refresh(): void {
     this.bySlot.clear();
     this.built.clear();
+    this.indexes.clear();
     this.enqueue(async () => {
       await this.loadAll();
       this.cache.invalidate();

@@ -1,0 +1,130 @@
+// assignmentForNode for thousands of nodes against one assignment, as the ECDS resolver needs on every step
+// of a rollout: whether a node is in the target and its canary rank depend only on the node and on the
+// assignment's target and seed, so they are remembered per node and handed on to the next assignment of the
+// same rollout while target and seed stay the same (a step only changes the waves). The share of a cluster
+// is worked out once per cluster. The answers are exactly assignmentForNode's (tested on random fleets).
+import { candidateRank, shareForCluster, type NodeRole, type ProxyNode } from './canary-assignment.js';
+import type { Assignment } from './effects.js';
+import type { Artifact } from './rollout-status.js';
+import { clusterMatches, workloadMatches, type ClusterInfo } from './selectors.js';
+
+/** What does not change while target and seed stay: in the target, and the rank (computed when first needed). */
+interface Placement {
+  targeted: boolean;
+  rank: number | undefined;
+}
+
+/** Labels are part of a cluster's identity for the share: two clusters of one name may disagree on them. */
+const clusterKeys = new WeakMap<ClusterInfo, string>();
+export function clusterKey(cluster: ClusterInfo): string {
+  let key = clusterKeys.get(cluster);
+  if (key === undefined) {
+    key = `${cluster.name}\n${JSON.stringify(Object.entries(cluster.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+    clusterKeys.set(cluster, key);
+  }
+  return key;
+}
+
+/** A revision names a spec (and so the served config) only within its rollout. */
+const artifactKey = (rolloutId: string, role: NodeRole, artifact: Artifact | null) =>
+  artifact ? `${rolloutId}\n${role}:${artifact.revision}:${artifact.sha256 ?? ''}:${artifact.image}` : `${role}:-`;
+
+export class AssignmentEvaluator {
+  /** Equal for two assignments whose nodes have the same target membership and canary ranks. */
+  readonly placementKey: string;
+  private readonly targetKey: string;
+  private readonly placements: WeakMap<ProxyNode, Placement>;
+  private readonly shares = new Map<string, number>();
+  private readonly servedKeys: Record<NodeRole, string>;
+
+  /** `previous`: the evaluator of the rollout's assignment before this one, whose per-node work may carry over. */
+  constructor(
+    readonly assignment: Assignment,
+    previous?: AssignmentEvaluator,
+  ) {
+    this.targetKey = JSON.stringify(assignment.target);
+    this.placementKey = `${this.targetKey}\n${assignment.seed}`;
+    const reusable = previous?.placementKey === this.placementKey;
+    this.placements = reusable ? previous.placements : new WeakMap();
+    this.servedKeys = {
+      candidate: artifactKey(assignment.rolloutId, 'candidate', assignment.candidate),
+      stable: artifactKey(assignment.rolloutId, 'stable', assignment.stable),
+      untargeted: artifactKey(assignment.rolloutId, 'untargeted', null),
+    };
+  }
+
+  /** assignmentForNode(node, assignment).role */
+  roleOf(node: ProxyNode): NodeRole {
+    const placement = this.placementOf(node);
+    if (!placement.targeted) return 'untargeted';
+    if (this.assignment.candidate === null) return 'stable';
+    const share = this.shareOf(node.cluster);
+    if (share <= 0) return 'stable';
+    if (share >= 1) return 'candidate';
+    return this.rankOf(node) < share ? 'candidate' : 'stable';
+  }
+
+  /** Whether the node is in the rollout's target (clusters and workloads). */
+  isTargeted(node: ProxyNode): boolean {
+    return this.placementOf(node).targeted;
+  }
+
+  /** The node's canary rank in [0, 1): a candidate exactly when below its cluster's share. */
+  rankOf(node: ProxyNode): number {
+    const placement = this.placementOf(node);
+    placement.rank ??= candidateRank(node.id, this.assignment.seed);
+    return placement.rank;
+  }
+
+  /** The candidate share of a cluster: 0 when nobody there gets a candidate (none, or outside every wave). */
+  candidateShareOf(cluster: ClusterInfo): number {
+    return this.assignment.candidate === null ? 0 : this.shareOf(cluster);
+  }
+
+  /** True when every node is served the same by both: no candidate in either, same target and stable. */
+  servesAllAs(other: AssignmentEvaluator): boolean {
+    return (
+      this.assignment.candidate === null &&
+      other.assignment.candidate === null &&
+      this.targetKey === other.targetKey &&
+      this.servedKeys.stable === other.servedKeys.stable
+    );
+  }
+
+  /** The served key of each role: equal between two evaluators when that role serves the same thing. */
+  servedKeyOf(role: NodeRole): string {
+    return this.servedKeys[role];
+  }
+
+  /** assignmentForNode(node, assignment).artifact */
+  artifactOf(node: ProxyNode): Artifact | null {
+    const role = this.roleOf(node);
+    return role === 'candidate' ? this.assignment.candidate : role === 'stable' ? this.assignment.stable : null;
+  }
+
+  /** A string equal for two (node, assignment) pairs exactly when they serve the same rollout's role and artifact. */
+  servedKey(node: ProxyNode): string {
+    return this.servedKeyOf(this.roleOf(node));
+  }
+
+  private placementOf(node: ProxyNode): Placement {
+    let placement = this.placements.get(node);
+    if (!placement) {
+      const { target } = this.assignment;
+      placement = { targeted: clusterMatches(target.clusters, node.cluster) && workloadMatches(target.workloads, node.workload), rank: undefined };
+      this.placements.set(node, placement);
+    }
+    return placement;
+  }
+
+  /** The largest share among the waves that cover the cluster (shareForCluster), worked out once per cluster. */
+  private shareOf(cluster: ClusterInfo): number {
+    const key = clusterKey(cluster);
+    let share = this.shares.get(key);
+    if (share === undefined) {
+      share = shareForCluster(this.assignment, cluster);
+      this.shares.set(key, share);
+    }
+    return share;
+  }
+}

@@ -1,0 +1,72 @@
+// Which nodes a canary step moves, without asking every node. Within one revision of a rollout (same target,
+// same seed, same candidate and stable) a node is a candidate exactly when its rank is below its cluster's
+// share, so a step that changes shares from s to s' moves the nodes of each cluster whose rank lies in
+// [min(s, s'), max(s, s')). Keeping each cluster's targeted nodes sorted by rank makes a step cost
+// O(clusters + moved nodes) instead of O(nodes): with thousands of proxies watching a slot, a 10% wave
+// should not make every one of them look again.
+import { clusterKey, type AssignmentEvaluator } from './assignment-evaluator.js';
+import type { ProxyNode } from './canary-assignment.js';
+import type { ClusterInfo } from './selectors.js';
+
+interface ClusterMembers<T> {
+  cluster: ClusterInfo;
+  /** Sorted by rank. */
+  ranks: number[];
+  items: T[];
+}
+
+/** The index only answers for assignments placed like the one it was built with. */
+export class CanaryIndex<T> {
+  readonly placementKey: string;
+  private readonly clusters: ClusterMembers<T>[] = [];
+
+  /** `population`: the nodes to index, each with the item to report when it moves (e.g. its stream's node). */
+  constructor(placedLike: AssignmentEvaluator, population: Iterable<readonly [T, ProxyNode]>) {
+    this.placementKey = placedLike.placementKey;
+    const byCluster = new Map<string, { cluster: ClusterInfo; members: Array<[number, T]> }>();
+    for (const [item, node] of population) {
+      if (!placedLike.isTargeted(node)) continue;
+      const key = clusterKey(node.cluster);
+      let entry = byCluster.get(key);
+      if (!entry) byCluster.set(key, (entry = { cluster: node.cluster, members: [] }));
+      entry.members.push([placedLike.rankOf(node), item]);
+    }
+    for (const { cluster, members } of byCluster.values()) {
+      members.sort((a, b) => a[0] - b[0]);
+      this.clusters.push({ cluster, ranks: members.map(([rank]) => rank), items: members.map(([, item]) => item) });
+    }
+  }
+
+  /**
+   * The indexed items whose served role or artifact differs between `before` and `after`, or undefined when
+   * the index cannot tell (another placement, or another candidate or stable artifact: ask every node).
+   */
+  moved(before: AssignmentEvaluator, after: AssignmentEvaluator): T[] | undefined {
+    if (before.placementKey !== this.placementKey || after.placementKey !== this.placementKey) return undefined;
+    if (before.servedKeyOf('stable') !== after.servedKeyOf('stable')) return undefined;
+    const candidates = [before, after].filter((e) => e.assignment.candidate !== null);
+    if (candidates.length === 2 && before.servedKeyOf('candidate') !== after.servedKeyOf('candidate')) return undefined;
+    const out: T[] = [];
+    for (const { cluster, ranks, items } of this.clusters) {
+      const a = before.candidateShareOf(cluster);
+      const b = after.candidateShareOf(cluster);
+      if (a === b) continue;
+      const from = lowerBound(ranks, Math.min(a, b));
+      const to = lowerBound(ranks, Math.max(a, b));
+      for (let i = from; i < to; i++) out.push(items[i]!);
+    }
+    return out;
+  }
+}
+
+/** The first index whose rank is ≥ value (ranks ascending). */
+function lowerBound(ranks: number[], value: number): number {
+  let lo = 0;
+  let hi = ranks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ranks[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
