@@ -6,7 +6,7 @@
 // A VmFailure escapes to the caller, with `progress` telling how far the exchange got.
 
 import type { FilterVm } from './filter-vm.js';
-import type { StreamContext } from './stream-context.js';
+import { lowerCased, type StreamContext } from './stream-context.js';
 import type { ExchangeResult, HttpRequest, HttpResponse, LocalReply } from './types.js';
 
 export interface ExchangeProgress {
@@ -32,22 +32,20 @@ function regularHeaders(entries: [string, string][], body: Uint8Array, original:
   return out;
 }
 
-/** The first value of each pseudo-header, in one pass. */
-function pseudoHeaders(entries: [string, string][]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of entries) if (k.charCodeAt(0) === 0x3a && !(k in out)) out[k] = v;
-  return out;
+/** The first value of a pseudo-header (they come first, so the scan is short). */
+function pseudoHeader(entries: [string, string][], name: string): string | undefined {
+  for (const entry of entries) if (entry[0] === name) return entry[1];
+  return undefined;
 }
 
 export function upstreamRequestOf(s: StreamContext): HttpRequest {
   const entries = s.requestHeaders.entries;
-  const p = pseudoHeaders(entries);
   const req = s.request;
   const out: HttpRequest = {
-    method: p[':method'] ?? req.method,
-    path: p[':path'] ?? req.path,
-    authority: p[':authority'] ?? req.authority,
-    scheme: p[':scheme'] ?? req.scheme,
+    method: pseudoHeader(entries, ':method') ?? req.method,
+    path: pseudoHeader(entries, ':path') ?? req.path,
+    authority: pseudoHeader(entries, ':authority') ?? req.authority,
+    scheme: pseudoHeader(entries, ':scheme') ?? req.scheme,
     headers: regularHeaders(entries, s.requestBody, req.body),
   };
   if (req.body !== undefined || s.requestBody.length > 0) out.body = s.requestBody;
@@ -65,7 +63,7 @@ export function localReplyResponse(reply: LocalReply): HttpResponse {
 
 function responseOf(s: StreamContext, original: HttpResponse): HttpResponse {
   const entries = s.responseHeaders.entries;
-  const status = Number(pseudoHeaders(entries)[':status']);
+  const status = Number(pseudoHeader(entries, ':status'));
   const out: HttpResponse = {
     status: Number.isInteger(status) && status >= 100 && status <= 999 ? status : original.status,
     headers: regularHeaders(entries, s.responseBody, original.body),
@@ -78,11 +76,21 @@ function responseOf(s: StreamContext, original: HttpResponse): HttpResponse {
 /** The header map the filter sees for a response: `:status` first, then the response's headers. */
 function responseHeaderEntries(response: HttpResponse): [string, string][] {
   const out: [string, string][] = [[':status', String(response.status)]];
-  for (const [k, v] of response.headers) {
-    const key = k.toLowerCase();
-    if (key !== ':status') out.push([key, v]);
+  for (const pair of response.headers) {
+    const entry = lowerCased(pair);
+    if (entry[0] !== ':status') out.push(entry);
   }
   return out;
+}
+
+/** A phase callback did not continue, and the stream is not over: the exchange waits. */
+const paused = (s: StreamContext, continued: boolean) => !continued && !s.finished;
+
+/** Waits until the filter resumes or ends a paused stream; 504 after `timeoutMs`. */
+async function resume(s: StreamContext, timeoutMs: number): Promise<void> {
+  if ((await s.waitForResume(timeoutMs)) === 'timeout' && !s.finished) {
+    s.localReply = { status: 504, details: 'wasm_paused_stream_timeout', body: EMPTY, headers: [] };
+  }
 }
 
 export async function runExchange(
@@ -93,19 +101,13 @@ export async function runExchange(
   progress: ExchangeProgress,
 ): Promise<ExchangeResult> {
   // A phase runs unless the stream is already over; the exchange only awaits when the filter paused.
-  const paused = (continued: boolean) => !continued && !s.finished;
-  const resume = async () => {
-    if ((await s.waitForResume(pausedStreamTimeoutMs)) === 'timeout' && !s.finished) {
-      s.localReply = { status: 504, details: 'wasm_paused_stream_timeout', body: EMPTY, headers: [] };
-    }
-  };
-
+  const waitMs = pausedStreamTimeoutMs;
   const req = s.request;
   const reqBody = (req.body?.length ?? 0) > 0;
   const reqTrailers = (req.trailers?.length ?? 0) > 0;
-  if (paused(vm.onRequestHeaders(s, !reqBody && !reqTrailers))) await resume();
-  if (reqBody && !s.finished && paused(vm.onRequestBody(s, !reqTrailers))) await resume();
-  if (reqTrailers && !s.finished && paused(vm.onRequestTrailers(s))) await resume();
+  if (paused(s, vm.onRequestHeaders(s, !reqBody && !reqTrailers))) await resume(s, waitMs);
+  if (reqBody && !s.finished && paused(s, vm.onRequestBody(s, !reqTrailers))) await resume(s, waitMs);
+  if (reqTrailers && !s.finished && paused(s, vm.onRequestTrailers(s))) await resume(s, waitMs);
 
   let response: HttpResponse;
   const requestReply = s.localReply;
@@ -128,14 +130,14 @@ export async function runExchange(
   if (!s.closed) {
     s.responseHeaders.entries = responseHeaderEntries(response);
     s.responseBody = response.body ?? EMPTY;
-    s.responseTrailers.setAll(response.trailers ?? []);
+    if (response.trailers?.length) s.responseTrailers.setAll(response.trailers);
     s.direction = 'response';
     const resBody = s.responseBody.length > 0;
     const resTrailers = s.responseTrailers.entries.length > 0;
     s.localReply = undefined; // from here on, `finished` means a reply sent during the response phases
-    if (paused(vm.onResponseHeaders(s, !resBody && !resTrailers))) await resume();
-    if (resBody && !s.finished && paused(vm.onResponseBody(s, !resTrailers))) await resume();
-    if (resTrailers && !s.finished && paused(vm.onResponseTrailers(s))) await resume();
+    if (paused(s, vm.onResponseHeaders(s, !resBody && !resTrailers))) await resume(s, waitMs);
+    if (resBody && !s.finished && paused(s, vm.onResponseBody(s, !resTrailers))) await resume(s, waitMs);
+    if (resTrailers && !s.finished && paused(s, vm.onResponseTrailers(s))) await resume(s, waitMs);
     const responseReply = s.localReply;
     s.localReply = responseReply ?? requestReply;
     response = responseReply ? localReplyResponse(responseReply) : responseOf(s, response);

@@ -10,7 +10,7 @@ import { GuestMemory } from './guest-memory.js';
 import { buildImports } from './host-imports.js';
 import type { CalloutRequest, CalloutResponse } from './http-callout.js';
 import { VmBackgroundWork } from './vm-background-work.js';
-import { RootContext, StreamContext, type FilterContext } from './stream-context.js';
+import { RootContext, StreamContext, type Direction, type FilterContext } from './stream-context.js';
 import type { PluginMetrics } from './plugin-metrics.js';
 import type { QueueOwner, SharedState } from './shared-state.js';
 import type { AbiVersion, FilterModule, HttpRequest } from './types.js';
@@ -79,18 +79,18 @@ export class FilterVm implements QueueOwner {
       const instance = vm.budget.run(budget, () => new WebAssembly.Instance(mod.metered, imports));
       vm.bind(instance);
       if (vm.fns._initialize) {
-        vm.invoke('_initialize', ROOT_CONTEXT_ID, [], budget);
-        if (vm.fns.main) vm.invoke('main', ROOT_CONTEXT_ID, [0, 0], budget);
+        vm.invoke('_initialize', ROOT_CONTEXT_ID, budget);
+        if (vm.fns.main) vm.invoke('main', ROOT_CONTEXT_ID, budget, 0, 0);
       } else if (vm.fns._start) {
-        vm.invoke('_start', ROOT_CONTEXT_ID, [], budget);
+        vm.invoke('_start', ROOT_CONTEXT_ID, budget);
       }
-      vm.invoke('proxy_on_context_create', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID, 0], budget);
-      if (vm.has('proxy_on_vm_start') && !vm.invoke('proxy_on_vm_start', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID, services.vmConfig.length], budget)) {
+      vm.invoke('proxy_on_context_create', ROOT_CONTEXT_ID, budget, ROOT_CONTEXT_ID, 0);
+      if (vm.has('proxy_on_vm_start') && !vm.invoke('proxy_on_vm_start', ROOT_CONTEXT_ID, budget, ROOT_CONTEXT_ID, services.vmConfig.length)) {
         throw new WasmFilterError('vm-start', 'proxy_on_vm_start returned false: the filter rejected its VM configuration');
       }
       step = 'configure';
       vm.configPhase = 'configure';
-      if (vm.has('proxy_on_configure') && !vm.invoke('proxy_on_configure', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID, services.pluginConfig.length], budget)) {
+      if (vm.has('proxy_on_configure') && !vm.invoke('proxy_on_configure', ROOT_CONTEXT_ID, budget, ROOT_CONTEXT_ID, services.pluginConfig.length)) {
         throw new WasmFilterError('configure', 'proxy_on_configure returned false: the filter rejected its plugin configuration');
       }
       vm.configPhase = 'running';
@@ -146,8 +146,11 @@ export class FilterVm implements QueueOwner {
 
   // ---- calls into the module ----
 
-  /** Runs an exported callback as a top-level call under the budget; answers its i32 result (0 if void). */
-  private invoke(name: string, contextId: number, args: number[], budgetMs = this.services.callbackBudgetMs): number {
+  /**
+   * Runs an exported callback as a top-level call under the budget; answers its i32 result (0 if void).
+   * Arguments are passed one by one (no array per call); Wasm ignores those past its parameters.
+   */
+  private invoke(name: string, contextId: number, budgetMs: number, a = 0, b = 0, c = 0, d = 0, e = 0): number {
     if (this.failure) throw this.failure;
     const fn = this.fns[name];
     if (!fn || this.closed) return 0;
@@ -155,7 +158,7 @@ export class FilterVm implements QueueOwner {
     this.effectiveId = 0;
     this.budget.enter(budgetMs);
     try {
-      const result = fn(...args);
+      const result = fn(a, b, c, d, e);
       return typeof result === 'number' ? result >>> 0 : 0;
     } catch (err) {
       if (err instanceof ProcExit && err.code === 0 && name === '_start') return 0; // a WASI command's normal end
@@ -176,54 +179,51 @@ export class FilterVm implements QueueOwner {
     return failure;
   }
 
-  private headerArgs(s: StreamContext, count: number, endOfStream: boolean): number[] {
-    return this.abi === '0.1.0' ? [s.id, count] : [s.id, count, endOfStream ? 1 : 0];
-  }
-
   createStream(request: HttpRequest): StreamContext {
     const s = new StreamContext(this.nextContextId++, request, this.services.nowNanos());
     this.contexts.set(s.id, s);
-    this.invoke('proxy_on_context_create', s.id, [s.id, ROOT_CONTEXT_ID]);
+    this.invoke('proxy_on_context_create', s.id, this.services.callbackBudgetMs, s.id, ROOT_CONTEXT_ID);
     return s;
   }
 
-  /** Each phase callback answers whether the filter let the stream continue. */
+  /** Runs one phase callback of stream `s`: answers whether the filter let the stream continue. */
+  private phase(name: string, s: StreamContext, direction: Direction, size: number, endOfStream = 0): boolean {
+    s.beginPhase(direction);
+    return this.invoke(name, s.id, this.services.callbackBudgetMs, s.id, size, endOfStream) === Action.Continue;
+  }
+
+  // Header callbacks take (context, count, end_of_stream); ABI 0.1.0 has no end_of_stream and ignores it.
   onRequestHeaders(s: StreamContext, endOfStream: boolean): boolean {
-    s.beginPhase('request');
-    return this.invoke('proxy_on_request_headers', s.id, this.headerArgs(s, s.requestHeaders.entries.length, endOfStream)) === Action.Continue;
+    return this.phase('proxy_on_request_headers', s, 'request', s.requestHeaders.entries.length, endOfStream ? 1 : 0);
   }
 
   onRequestBody(s: StreamContext, endOfStream: boolean): boolean {
-    s.beginPhase('request');
-    return this.invoke('proxy_on_request_body', s.id, [s.id, s.requestBody.length, endOfStream ? 1 : 0]) === Action.Continue;
+    return this.phase('proxy_on_request_body', s, 'request', s.requestBody.length, endOfStream ? 1 : 0);
   }
 
   onRequestTrailers(s: StreamContext): boolean {
-    s.beginPhase('request');
-    return this.invoke('proxy_on_request_trailers', s.id, [s.id, s.requestTrailers.entries.length]) === Action.Continue;
+    return this.phase('proxy_on_request_trailers', s, 'request', s.requestTrailers.entries.length);
   }
 
   onResponseHeaders(s: StreamContext, endOfStream: boolean): boolean {
-    s.beginPhase('response');
-    return this.invoke('proxy_on_response_headers', s.id, this.headerArgs(s, s.responseHeaders.entries.length, endOfStream)) === Action.Continue;
+    return this.phase('proxy_on_response_headers', s, 'response', s.responseHeaders.entries.length, endOfStream ? 1 : 0);
   }
 
   onResponseBody(s: StreamContext, endOfStream: boolean): boolean {
-    s.beginPhase('response');
-    return this.invoke('proxy_on_response_body', s.id, [s.id, s.responseBody.length, endOfStream ? 1 : 0]) === Action.Continue;
+    return this.phase('proxy_on_response_body', s, 'response', s.responseBody.length, endOfStream ? 1 : 0);
   }
 
   onResponseTrailers(s: StreamContext): boolean {
-    s.beginPhase('response');
-    return this.invoke('proxy_on_response_trailers', s.id, [s.id, s.responseTrailers.entries.length]) === Action.Continue;
+    return this.phase('proxy_on_response_trailers', s, 'response', s.responseTrailers.entries.length);
   }
 
   /** End of stream in Envoy's order: on_done (filter destroyed), on_log (access log), on_delete. */
   finishStream(s: StreamContext): void {
     try {
-      this.invoke('proxy_on_done', s.id, [s.id]);
-      this.invoke('proxy_on_log', s.id, [s.id]);
-      this.invoke('proxy_on_delete', s.id, [s.id]);
+      const budgetMs = this.services.callbackBudgetMs;
+      this.invoke('proxy_on_done', s.id, budgetMs, s.id);
+      this.invoke('proxy_on_log', s.id, budgetMs, s.id);
+      this.invoke('proxy_on_delete', s.id, budgetMs, s.id);
     } finally {
       this.contexts.delete(s.id);
     }
@@ -236,7 +236,7 @@ export class FilterVm implements QueueOwner {
     if (this.failure || this.closed) return;
     this.calloutResponse = callout;
     try {
-      this.invoke(callback, ROOT_CONTEXT_ID, args);
+      this.invoke(callback, ROOT_CONTEXT_ID, this.services.callbackBudgetMs, ...args);
     } catch (err) {
       if (!(err instanceof VmFailure)) throw err; // reported through onFailure already
     } finally {
@@ -274,7 +274,7 @@ export class FilterVm implements QueueOwner {
     if (this.closing) return;
     this.closing = true;
     try {
-      if (!this.failure && this.has('proxy_on_done') && !this.invoke('proxy_on_done', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID])) {
+      if (!this.failure && this.has('proxy_on_done') && !this.invoke('proxy_on_done', ROOT_CONTEXT_ID, this.services.callbackBudgetMs, ROOT_CONTEXT_ID)) {
         // The filter has work in flight (callouts, queues): let it finish until it calls proxy_done.
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, graceMs);
@@ -282,7 +282,7 @@ export class FilterVm implements QueueOwner {
         });
       }
       this.background.stop(false);
-      if (!this.failure) this.invoke('proxy_on_delete', ROOT_CONTEXT_ID, [ROOT_CONTEXT_ID]);
+      if (!this.failure) this.invoke('proxy_on_delete', ROOT_CONTEXT_ID, this.services.callbackBudgetMs, ROOT_CONTEXT_ID);
     } catch {
       // A filter failing while being torn down changes nothing for the caller.
     } finally {

@@ -72,7 +72,7 @@ export function coreHostCalls(vm: FilterVm) {
     },
     proxy_set_property(pathPtr: number, pathSize: number, valuePtr: number, valueSize: number) {
       const path = propertyPath(mem.peek(pathPtr, pathSize)).join('.');
-      vm.context().properties.set(path, mem.bytes(valuePtr, valueSize));
+      vm.context().setProperty(path, mem.bytes(valuePtr, valueSize));
       return Ok;
     },
     /** ABI 0.1.0: the VM configuration during on_vm_start, the plugin configuration afterwards. */

@@ -6,23 +6,33 @@ import { HeaderMap } from './header-map.js';
 import type { VmFailure } from './errors.js';
 import type { FilterLogEntry, HttpRequest, LocalReply } from './types.js';
 
-export class RootContext {
+const EMPTY = new Uint8Array(0);
+
+/** Values set with proxy_set_property on a context, by dotted path; the map exists once one is set. */
+abstract class ContextProperties {
+  properties?: Map<string, Uint8Array>;
+
+  setProperty(path: string, value: Uint8Array): void {
+    (this.properties ??= new Map()).set(path, value);
+  }
+}
+
+export class RootContext extends ContextProperties {
   readonly kind = 'root';
-  /** Values set with proxy_set_property on the root context, by dotted path. */
-  readonly properties = new Map<string, Uint8Array>();
-  constructor(readonly id: number) {}
+  constructor(readonly id: number) {
+    super();
+  }
 }
 
 export type Direction = 'request' | 'response';
 
-export class StreamContext {
+export class StreamContext extends ContextProperties {
   readonly kind = 'stream';
-  readonly properties = new Map<string, Uint8Array>();
   readonly requestHeaders: HeaderMap;
   requestBody: Uint8Array;
   readonly requestTrailers: HeaderMap;
   readonly responseHeaders = new HeaderMap();
-  responseBody: Uint8Array = new Uint8Array(0);
+  responseBody: Uint8Array = EMPTY;
   readonly responseTrailers = new HeaderMap();
   /** Which half of the exchange the filter is processing. */
   direction: Direction = 'request';
@@ -40,15 +50,16 @@ export class StreamContext {
     readonly request: HttpRequest,
     readonly startedNanos: bigint,
   ) {
+    super();
     const entries: [string, string][] = [
       [':authority', request.authority],
       [':path', request.path],
       [':method', request.method],
       [':scheme', request.scheme],
     ];
-    for (const [k, v] of request.headers) entries.push([k.toLowerCase(), v]);
+    for (const pair of request.headers) entries.push(lowerCased(pair));
     this.requestHeaders = new HeaderMap(entries);
-    this.requestBody = request.body ?? new Uint8Array(0);
+    this.requestBody = request.body ?? EMPTY;
     this.requestTrailers = new HeaderMap(request.trailers ? [...request.trailers] : []);
   }
 
@@ -106,3 +117,9 @@ export class StreamContext {
 }
 
 export type FilterContext = RootContext | StreamContext;
+
+/** The pair with its name lower-cased; the same pair when it already was (header maps only replace pairs). */
+export function lowerCased(pair: [string, string]): [string, string] {
+  const key = pair[0].toLowerCase();
+  return key === pair[0] ? pair : [key, pair[1]];
+}

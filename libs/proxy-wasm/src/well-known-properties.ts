@@ -16,7 +16,7 @@ export interface PropertyScope {
   plugin: PluginIdentity;
   /** PluginOptions.properties, encoded. */
   overrides: ReadonlyMap<string, Uint8Array>;
-  rootProperties: ReadonlyMap<string, Uint8Array>;
+  rootProperties: ReadonlyMap<string, Uint8Array> | undefined;
   context: FilterContext;
   nowNanos: () => bigint;
 }
@@ -148,8 +148,8 @@ export function lookupProperty(path: string[], scope: PropertyScope): Uint8Array
   const dotted = path.join('.');
   const ctx = scope.context;
   return (
-    ctx.properties.get(dotted) ??
-    scope.rootProperties.get(dotted) ??
+    ctx.properties?.get(dotted) ??
+    scope.rootProperties?.get(dotted) ??
     scope.overrides.get(dotted) ??
     (ctx.kind === 'stream' ? streamAttribute(ctx, path, scope.nowNanos) : undefined) ??
     pluginAttribute(scope, dotted)
