@@ -16,10 +16,15 @@ import type { FilterVm } from './filter-vm.js';
 // Host functions receive i32 arguments as numbers and i64 arguments as bigints.
 export type HostFunction = (...args: any[]) => number | void;
 
+/**
+ * `fn`, answering `memoryFault` or PARSE_FAILURE for bad guest data. The wrapper names twelve parameters,
+ * the most any host function takes (proxy_grpc_call): a rest parameter would cost an array and a spread
+ * call on every host call.
+ */
 function guarded(fn: HostFunction, memoryFault: number): HostFunction {
-  return (...args) => {
+  return (a, b, c, d, e, f, g, h, i, j, k, l) => {
     try {
-      return fn(...args);
+      return fn(a, b, c, d, e, f, g, h, i, j, k, l);
     } catch (err) {
       if (err instanceof GuestMemoryError) return memoryFault;
       if (err instanceof PairsFormatError) return WasmResult.ParseFailure;
