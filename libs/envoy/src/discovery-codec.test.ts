@@ -45,6 +45,22 @@ describe('discovery codec', () => {
     expect(decodeDeltaResponse(encodeDeltaResponse(delta))).toEqual(delta);
   });
 
+  it('round-trips responses whose fields need multi-byte lengths and non-ASCII text', () => {
+    for (const size of [127, 128, 300, 16_383, 16_384, 70_000]) {
+      const resource = { typeUrl: TEC, value: Buffer.alloc(size, 7) };
+      const delta = {
+        systemVersionInfo: 'v'.repeat(size % 200),
+        resources: [{ name: 'wasmfleet.ns.ünïcode☃', version: `r${size}`, resource }],
+        removedResources: ['gone-é', 'x'.repeat(130)],
+        typeUrl: TEC,
+        nonce: String(size),
+      };
+      expect(decodeDeltaResponse(encodeDeltaResponse(delta))).toEqual(delta);
+      const sotw = { versionInfo: `${size}-ä`, resources: [resource, resource], typeUrl: TEC, nonce: 'n' };
+      expect(decodeSotwResponse(encodeSotwResponse(sotw))).toEqual(sotw);
+    }
+  });
+
   it('returns MalformedMessage for bytes that are not a message', () => {
     // field 100 with wire type 7, which does not exist
     const bad = Buffer.from([0xa7, 0x06]);

@@ -31,27 +31,90 @@ function encodedResource(r: DeltaResource): Uint8Array {
   return bytes;
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * One response, assembled by hand: a few length-delimited fields around resource bytes that are already
+ * encoded. Sized first, then written into one buffer: no per-field writer operations, and the type URL's
+ * bytes (the same on every response) are encoded once.
+ */
+class FieldList {
+  private readonly parts: Array<[tag: number, value: string | Uint8Array]> = [];
+  private size = 0;
+
+  add(tag: number, value: string | Uint8Array): this {
+    const length = typeof value === 'string' ? utf8Length(value) : value.length;
+    this.size += 1 + varintLength(length) + length;
+    this.parts.push([tag, value]);
+    return this;
+  }
+
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.size);
+    let pos = 0;
+    for (const [tag, value] of this.parts) {
+      out[pos++] = tag;
+      if (typeof value === 'string' && isAscii(value)) {
+        pos = writeVarint(out, pos, value.length);
+        for (let i = 0; i < value.length; i++) out[pos++] = value.charCodeAt(i);
+      } else {
+        const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+        pos = writeVarint(out, pos, bytes.length);
+        out.set(bytes, pos);
+        pos += bytes.length;
+      }
+    }
+    return out;
+  }
+}
+
+const typeUrlBytes = new Map<string, Uint8Array>();
+function encodedTypeUrl(typeUrl: string): Uint8Array {
+  let bytes = typeUrlBytes.get(typeUrl);
+  if (!bytes) typeUrlBytes.set(typeUrl, (bytes = Buffer.from(typeUrl, 'utf8')));
+  return bytes;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+const utf8Length = (text: string) => (isAscii(text) ? text.length : Buffer.byteLength(text, 'utf8'));
+
+function varintLength(value: number): number {
+  let n = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(out: Buffer, pos: number, value: number): number {
+  while (value >= 0x80) {
+    out[pos++] = (value & 0x7f) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[pos++] = value;
+  return pos;
 }
 
 /** DiscoveryResponse{version_info = 1, resources = 2, type_url = 4, nonce = 5}. */
 export function encodeSotwResponseFast(res: SotwResponse): Buffer {
-  const w = Writer.create();
-  if (res.versionInfo) w.uint32(TAG.f1).string(res.versionInfo);
-  for (const any of res.resources) w.uint32(TAG.f2).bytes(encodedAny(any));
-  if (res.typeUrl) w.uint32(TAG.f4).string(res.typeUrl);
-  if (res.nonce) w.uint32(TAG.f5).string(res.nonce);
-  return toBuffer(w.finish());
+  const f = new FieldList();
+  if (res.versionInfo) f.add(TAG.f1, res.versionInfo);
+  for (const any of res.resources) f.add(TAG.f2, encodedAny(any));
+  if (res.typeUrl) f.add(TAG.f4, encodedTypeUrl(res.typeUrl));
+  if (res.nonce) f.add(TAG.f5, res.nonce);
+  return f.finish();
 }
 
 /** DeltaDiscoveryResponse{system_version_info = 1, resources = 2, type_url = 4, nonce = 5, removed_resources = 6}. */
 export function encodeDeltaResponseFast(res: DeltaResponse): Buffer {
-  const w = Writer.create();
-  if (res.systemVersionInfo) w.uint32(TAG.f1).string(res.systemVersionInfo);
-  for (const r of res.resources) w.uint32(TAG.f2).bytes(encodedResource(r));
-  if (res.typeUrl) w.uint32(TAG.f4).string(res.typeUrl);
-  if (res.nonce) w.uint32(TAG.f5).string(res.nonce);
-  for (const name of res.removedResources) w.uint32(TAG.f6).string(name);
-  return toBuffer(w.finish());
+  const f = new FieldList();
+  if (res.systemVersionInfo) f.add(TAG.f1, res.systemVersionInfo);
+  for (const r of res.resources) f.add(TAG.f2, encodedResource(r));
+  if (res.typeUrl) f.add(TAG.f4, encodedTypeUrl(res.typeUrl));
+  if (res.nonce) f.add(TAG.f5, res.nonce);
+  for (const name of res.removedResources) f.add(TAG.f6, name);
+  return f.finish();
 }

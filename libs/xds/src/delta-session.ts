@@ -17,6 +17,7 @@ import type { DeltaRequest, DeltaResponse, NodeInfo, VersionedResource, XdsObser
 import { HeldVersions } from './version-digest.js';
 
 const WILDCARD_NAME = '*';
+const NOTHING_FORCED: ReadonlySet<string> = new Set();
 
 /**
  * Responses awaiting ACK/NACK that are remembered; beyond this the oldest is forgotten and its late answer
@@ -65,6 +66,8 @@ export class DeltaSession {
     const first = this.node === undefined;
     this.node = node;
     if (request.responseNonce !== '') this.answer(node, request);
+    // The common request by far: a plain ACK/NACK, which changes no subscription and so sends nothing.
+    if (!first && request.resourceNamesSubscribe.length === 0 && request.resourceNamesUnsubscribe.length === 0) return;
 
     const touched = new Set<string>();
     // Re-subscribing a name the client already has must resend it; on the first request the client's
@@ -138,14 +141,14 @@ export class DeltaSession {
 
   private onResourceChange(name: string): void {
     if (this.closed || !this.node) return;
-    this.push(this.node, [name], new Set(), pushLatency(this.cache, [name], this.now()));
+    this.push(this.node, [name], NOTHING_FORCED, pushLatency(this.cache, [name], this.now()));
   }
 
   /**
    * Sends, in one response, each name in `names` whose version differs from what the client holds (or that
    * is `forced`), and removes each the client holds that this node no longer sees.
    */
-  private push(node: NodeInfo, names: Iterable<string>, forced: Set<string>, latencyMs: number | undefined): void {
+  private push(node: NodeInfo, names: Iterable<string>, forced: ReadonlySet<string>, latencyMs: number | undefined): void {
     const changed = new Map<string, VersionedResource>();
     const removed = new Set<string>();
     for (const name of names) {

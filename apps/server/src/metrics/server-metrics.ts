@@ -30,20 +30,20 @@ export class ServerMetrics implements XdsObserver, EcdsStreamCounter {
     this.streams.dec({ kind });
   }
 
-  // Label children resolved once: onPush runs once per stream per push.
-  private readonly pushChildren = {
-    sotw: { pushes: this.pushes.labels({ kind: 'sotw' }), latency: this.pushLatency.labels({ kind: 'sotw' }) },
-    delta: { pushes: this.pushes.labels({ kind: 'delta' }), latency: this.pushLatency.labels({ kind: 'delta' }) },
+  // Label children resolved once: onPush and onAck run once per stream per push.
+  private readonly byKind = {
+    sotw: { pushes: this.pushes.labels({ kind: 'sotw' }), latency: this.pushLatency.labels({ kind: 'sotw' }), acks: this.acks.labels({ kind: 'sotw' }) },
+    delta: { pushes: this.pushes.labels({ kind: 'delta' }), latency: this.pushLatency.labels({ kind: 'delta' }), acks: this.acks.labels({ kind: 'delta' }) },
   };
 
   onPush(e: { kind: StreamKind; node: NodeInfo; names: string[]; latencyMs: number | undefined }): void {
-    const child = this.pushChildren[e.kind];
+    const child = this.byKind[e.kind];
     child.pushes.inc();
     if (e.latencyMs !== undefined) child.latency.observe(e.latencyMs / 1000);
   }
 
   onAck(e: { kind: StreamKind }): void {
-    this.acks.inc({ kind: e.kind });
+    this.byKind[e.kind].acks.inc();
   }
 
   onNack(e: { kind: StreamKind; record: NackRecord }): void {

@@ -3,7 +3,7 @@
 // and put a few sample requests through it. Any failure is a ModuleValidationError with the exact reason.
 import { readFile } from 'node:fs/promises';
 import { isOciError, type ModuleCache } from '@wasmfleet/oci';
-import { FilterPlugin, loadFilterModule, WasmFilterError, type HttpRequest } from '@wasmfleet/proxy-wasm';
+import { FilterPlugin, loadFilterModule, WasmFilterError, type FilterModule, type HttpRequest } from '@wasmfleet/proxy-wasm';
 
 export class ModuleValidationError extends Error {
   constructor(reason: string) {
@@ -44,8 +44,27 @@ const SAMPLE_REQUESTS: HttpRequest[] = [
 
 const sampleUpstream = async () => ({ status: 200, headers: [['content-type', 'text/plain']] as [string, string][], body: Buffer.from('ok') });
 
+/** Compiled modules kept by sha256: compiling (with the metering rewrite) is the costly part of a validation. */
+const COMPILED_MODULES_KEPT = 16;
+
 export class ModuleValidator {
+  private readonly compiled = new Map<string, Promise<FilterModule>>();
+
   constructor(private readonly cache: ModuleCache) {}
+
+  /** The module compiled once per sha256 (same bytes, same module); the plugin still starts afresh every time. */
+  private compile(sha256: string, bytes: Uint8Array): Promise<FilterModule> {
+    let mod = this.compiled.get(sha256);
+    if (mod) {
+      this.compiled.delete(sha256); // most recently used goes last
+    } else {
+      mod = loadFilterModule(bytes);
+      mod.catch(() => this.compiled.delete(sha256));
+    }
+    this.compiled.set(sha256, mod);
+    if (this.compiled.size > COMPILED_MODULES_KEPT) this.compiled.delete(this.compiled.keys().next().value!);
+    return mod;
+  }
 
   async validate(filter: FilterToValidate): Promise<ValidatedModule> {
     let cached;
@@ -57,7 +76,7 @@ export class ModuleValidator {
     const bytes = new Uint8Array(await readFile(cached.path));
     let plugin: FilterPlugin | undefined;
     try {
-      const mod = await loadFilterModule(bytes);
+      const mod = await this.compile(cached.sha256, bytes);
       plugin = await FilterPlugin.start(mod, {
         name: filter.slot,
         rootId: filter.rootId,
