@@ -88,7 +88,7 @@ describe('AssignmentEvaluator', () => {
     expectSameAnswers(new AssignmentEvaluator(assignment({ stable: null, waves: [{ share: 0.3 }] })), nodes);
   });
 
-  it('gives equal served keys exactly when role and artifact are equal', () => {
+  it('gives equal served keys exactly when the served artifact is equal', () => {
     const before = new AssignmentEvaluator(assignment({ waves: [{ share: 0.1 }] }));
     const after = new AssignmentEvaluator(assignment({ waves: [{ share: 0.5 }] }), before);
     const rolledBack = new AssignmentEvaluator(assignment({ candidate: null, waves: [] }), after);
@@ -97,7 +97,7 @@ describe('AssignmentEvaluator', () => {
       for (const node of nodes) {
         const a = assignmentForNode(node, x.assignment);
         const b = assignmentForNode(node, y.assignment);
-        const same = a.role === b.role && a.artifact === b.artifact;
+        const same = a.artifact === b.artifact; // the same object, or both null (the slot's own config)
         expect(x.servedKey(node) === y.servedKey(node)).toBe(same);
         if (!same) changed++;
       }
@@ -136,14 +136,31 @@ describe('CanaryIndex', () => {
     expect(total).toBeGreaterThan(1000);
   });
 
-  it('does not answer for another seed, target, candidate or stable', () => {
+  it('finds the moved nodes when the artifacts change within one placement (promotion, rollback, new candidate)', () => {
+    const canary = new AssignmentEvaluator(assignment({ waves: [{ clusters: { matchLabels: { env: 'staging' } }, share: 0.5 }] }));
+    const index = new CanaryIndex(canary, population);
+    const cases = [
+      assignment({ stable: CANDIDATE, candidate: null, waves: [] }), // succeeded: candidates keep their config
+      assignment({ candidate: null, waves: [] }), // rolled back
+      assignment({ candidate: { ...CANDIDATE, revision: 3 }, waves: [{ share: 0.2 }] }),
+      assignment({ stable: null, waves: [{ share: 0.3 }] }),
+    ];
+    for (const other of cases) {
+      const next = new AssignmentEvaluator(other, canary);
+      expect(sorted(index.moved(canary, next)!)).toEqual(sorted(brute(canary, next)));
+    }
+    const succeeded = new AssignmentEvaluator(cases[0]!, canary);
+    const candidatesBefore = nodes.filter((n) => canary.roleOf(n) === 'candidate');
+    expect(candidatesBefore.length).toBeGreaterThan(50);
+    expect(index.moved(canary, succeeded)!.some((n) => candidatesBefore.includes(n))).toBe(false);
+  });
+
+  it('does not answer for another seed or target', () => {
     const base = new AssignmentEvaluator(assignment({ waves: [{ share: 0.1 }] }));
     const index = new CanaryIndex(base, population);
     for (const other of [
       assignment({ waves: [{ share: 0.5 }], seed: 'ns/r#3' }),
       assignment({ waves: [{ share: 0.5 }], target: { clusters: { names: ['c-1'] }, workloads: {} } }),
-      assignment({ waves: [{ share: 0.5 }], candidate: { ...CANDIDATE, revision: 3 } }),
-      assignment({ waves: [{ share: 0.5 }], stable: null }),
     ]) {
       expect(index.moved(base, new AssignmentEvaluator(other))).toBeUndefined();
     }

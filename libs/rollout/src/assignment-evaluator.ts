@@ -25,9 +25,14 @@ export function clusterKey(cluster: ClusterInfo): string {
   return key;
 }
 
-/** A revision names a spec (and so the served config) only within its rollout. */
-const artifactKey = (rolloutId: string, role: NodeRole, artifact: Artifact | null) =>
-  artifact ? `${rolloutId}\n${role}:${artifact.revision}:${artifact.sha256 ?? ''}:${artifact.image}` : `${role}:-`;
+/**
+ * What a proxy is served for a role: the slot's own config (no artifact of this rollout), or one artifact of
+ * this rollout (a revision names a spec, and so the served config, only within its rollout). The role
+ * itself does not count: a candidate that becomes the stable version is served unchanged.
+ */
+const BASE_KEY = 'base';
+const servedKeyOfArtifact = (rolloutId: string, artifact: Artifact | null) =>
+  artifact ? `${rolloutId}\n${artifact.revision}:${artifact.sha256 ?? ''}:${artifact.image}` : BASE_KEY;
 
 export class AssignmentEvaluator {
   /** Equal for two assignments whose nodes have the same target membership and canary ranks. */
@@ -47,9 +52,9 @@ export class AssignmentEvaluator {
     const reusable = previous?.placementKey === this.placementKey;
     this.placements = reusable ? previous.placements : new WeakMap();
     this.servedKeys = {
-      candidate: artifactKey(assignment.rolloutId, 'candidate', assignment.candidate),
-      stable: artifactKey(assignment.rolloutId, 'stable', assignment.stable),
-      untargeted: artifactKey(assignment.rolloutId, 'untargeted', null),
+      candidate: servedKeyOfArtifact(assignment.rolloutId, assignment.candidate),
+      stable: servedKeyOfArtifact(assignment.rolloutId, assignment.stable),
+      untargeted: BASE_KEY,
     };
   }
 
@@ -91,7 +96,7 @@ export class AssignmentEvaluator {
     );
   }
 
-  /** The served key of each role: equal between two evaluators when that role serves the same thing. */
+  /** What a role is served, as servedKey says it. */
   servedKeyOf(role: NodeRole): string {
     return this.servedKeys[role];
   }
@@ -102,7 +107,7 @@ export class AssignmentEvaluator {
     return role === 'candidate' ? this.assignment.candidate : role === 'stable' ? this.assignment.stable : null;
   }
 
-  /** A string equal for two (node, assignment) pairs exactly when they serve the same rollout's role and artifact. */
+  /** A string equal for two (node, assignment) pairs exactly when they serve the same thing (artifact or the slot's own config). */
   servedKey(node: ProxyNode): string {
     return this.servedKeyOf(this.roleOf(node));
   }

@@ -1,9 +1,10 @@
 // Which nodes a canary step moves, without asking every node. Within one revision of a rollout (same target,
-// same seed, same candidate and stable) a node is a candidate exactly when its rank is below its cluster's
-// share, so a step that changes shares from s to s' moves the nodes of each cluster whose rank lies in
-// [min(s, s'), max(s, s')). Keeping each cluster's targeted nodes sorted by rank makes a step cost
-// O(clusters + moved nodes) instead of O(nodes): with thousands of proxies watching a slot, a 10% wave
-// should not make every one of them look again.
+// same seed) a targeted node is a candidate exactly when its rank is below its cluster's share, so a step
+// that changes shares from s to s' can only move, in each cluster, the nodes whose rank lies in
+// [0, min), [min, max) or [max, 1) as a whole: whichever ranges are served another artifact now. Keeping
+// each cluster's targeted nodes sorted by rank makes a step cost O(clusters + moved nodes) instead of
+// O(nodes): with thousands of proxies watching a slot, a 10% wave should not make every one of them look
+// again. Untargeted nodes are never in the index: within one placement they keep the slot's own config.
 import { clusterKey, type AssignmentEvaluator } from './assignment-evaluator.js';
 import type { ProxyNode } from './canary-assignment.js';
 import type { ClusterInfo } from './selectors.js';
@@ -38,22 +39,26 @@ export class CanaryIndex<T> {
   }
 
   /**
-   * The indexed items whose served role or artifact differs between `before` and `after`, or undefined when
-   * the index cannot tell (another placement, or another candidate or stable artifact: ask every node).
+   * The indexed items served differently under `after` than under `before` (see servedKey), or undefined
+   * when the index cannot tell because either is placed differently (another target or seed: ask every node).
    */
   moved(before: AssignmentEvaluator, after: AssignmentEvaluator): T[] | undefined {
     if (before.placementKey !== this.placementKey || after.placementKey !== this.placementKey) return undefined;
-    if (before.servedKeyOf('stable') !== after.servedKeyOf('stable')) return undefined;
-    const candidates = [before, after].filter((e) => e.assignment.candidate !== null);
-    if (candidates.length === 2 && before.servedKeyOf('candidate') !== after.servedKeyOf('candidate')) return undefined;
+    const served = (e: AssignmentEvaluator) => ({ below: e.servedKeyOf('candidate'), above: e.servedKeyOf('stable') });
+    const was = served(before);
+    const now = served(after);
     const out: T[] = [];
     for (const { cluster, ranks, items } of this.clusters) {
       const a = before.candidateShareOf(cluster);
       const b = after.candidateShareOf(cluster);
-      if (a === b) continue;
-      const from = lowerBound(ranks, Math.min(a, b));
-      const to = lowerBound(ranks, Math.max(a, b));
-      for (let i = from; i < to; i++) out.push(items[i]!);
+      // Ranks in [0, lo) are below both shares, [lo, hi) below one of them, [hi, 1) below neither.
+      const lo = Math.min(a, b);
+      const hi = Math.max(a, b);
+      for (const [from, to] of [[0, lo], [lo, hi], [hi, 1]] as const) {
+        if (from >= to) continue;
+        if ((from < a ? was.below : was.above) === (from < b ? now.below : now.above)) continue;
+        for (let i = lowerBound(ranks, from), end = lowerBound(ranks, to); i < end; i++) out.push(items[i]!);
+      }
     }
     return out;
   }
