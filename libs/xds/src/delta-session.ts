@@ -13,7 +13,7 @@ import {
   type SessionOptions,
 } from './session-support.js';
 import { Subscriptions } from './subscriptions.js';
-import type { DeltaRequest, DeltaResponse, NodeInfo, VersionedResource, XdsObserver, XdsStream } from './types.js';
+import type { DeltaRequest, DeltaResource, DeltaResponse, NodeInfo, VersionedResource, XdsObserver, XdsStream } from './types.js';
 import { HeldVersions } from './version-digest.js';
 
 const WILDCARD_NAME = '*';
@@ -148,43 +148,36 @@ export class DeltaSession {
    * Sends, in one response, each name in `names` whose version differs from what the client holds (or that
    * is `forced`), and removes each the client holds that this node no longer sees.
    */
-  private push(node: NodeInfo, names: Iterable<string>, forced: ReadonlySet<string>, latencyMs: number | undefined): void {
-    const changed = new Map<string, VersionedResource>();
-    const removed = new Set<string>();
+  private push(node: NodeInfo, names: ReadonlySet<string> | readonly [string], forced: ReadonlySet<string>, latencyMs: number | undefined): void {
+    const changed: Array<[string, VersionedResource]> = [];
+    const removed: string[] = [];
     for (const name of names) {
-      if (changed.has(name) || removed.has(name) || !this.subscriptions.covers(name)) continue;
+      if (!this.subscriptions.covers(name)) continue;
       const resource = this.cache.resolve(node, name);
       if (!resource) {
-        if (this.held.has(name)) removed.add(name);
+        if (this.held.has(name)) removed.push(name);
         continue;
       }
       if (!forced.has(name) && this.held.get(name) === resource.version) continue;
       if (this.nacks.isNacked(node.id, name, resource.version)) continue;
-      changed.set(name, resource);
+      changed.push([name, resource]);
     }
-    if (changed.size === 0 && removed.size === 0) return;
+    if (changed.length === 0 && removed.length === 0) return;
 
     const previous = new Map<string, string | undefined>();
+    const carried: Array<readonly [string, string]> = [];
+    const resources: DeltaResource[] = [];
     for (const [name, resource] of changed) {
       previous.set(name, this.held.get(name));
       this.held.set(name, resource.version);
+      carried.push([name, resource.version]);
+      resources.push({ name, version: resource.version, resource: resource.resource });
     }
     for (const name of removed) this.held.delete(name);
     const nonce = this.nonce();
-    this.remember({
-      nonce,
-      resources: [...changed].map(([name, resource]) => [name, resource.version] as const),
-      removed: [...removed],
-      previous,
-    });
-    this.stream.send({
-      systemVersionInfo: this.held.digest(),
-      resources: [...changed].map(([name, resource]) => ({ name, version: resource.version, resource: resource.resource })),
-      removedResources: [...removed],
-      typeUrl: this.typeUrl,
-      nonce,
-    });
-    this.observer?.onPush?.({ kind: 'delta', node, names: [...changed.keys(), ...removed], latencyMs });
+    this.remember({ nonce, resources: carried, removed, previous });
+    this.stream.send({ systemVersionInfo: this.held.digest(), resources, removedResources: removed, typeUrl: this.typeUrl, nonce });
+    if (this.observer?.onPush) this.observer.onPush({ kind: 'delta', node, names: [...changed.map(([name]) => name), ...removed], latencyMs });
   }
 
   private remember(response: SentResponse): void {
