@@ -40,22 +40,22 @@ export class NoFilterConfigError extends Error {
 
 export function runFilterChain(slots: readonly SlotRuntime[], stats: EnvoyStats, request: HttpRequest, upstream: Upstream): Promise<HttpResponse> {
   const step = async (i: number, req: HttpRequest): Promise<HttpResponse> => {
-    if (i === slots.length) return upstream(req);
     const slot = slots[i]!;
     const active = slot.current;
     if (!active) throw new NoFilterConfigError(slot.name);
     const started = performance.now();
-    const result = await active.plugin.handle(req, (next) => step(i + 1, next));
+    // The last filter calls the upstream itself, without one more hop through the chain.
+    const next = i + 1 === slots.length ? upstream : (r: HttpRequest) => step(i + 1, r);
+    const result = await active.plugin.handle(req, next);
     const series = slotSeries(stats, slot.name, active);
     series.requests.inc();
     if (result.response.status >= 500) series.responses5xx.inc();
     if (result.localReply) series.localReplies.inc();
-    const tags = { slot: slot.name, version: active.version };
-    if (result.failure) stats.inc('wasmfleet.slot.wasm_failures', { ...tags, kind: result.failure.kind });
+    if (result.failure) stats.inc('wasmfleet.slot.wasm_failures', { slot: slot.name, version: active.version, kind: result.failure.kind });
     // After a trap the VM stays down (as in Envoy): a fail-open bypass is a request the filter did not do.
-    else if (active.plugin.state() === 'failed') stats.inc('wasmfleet.slot.wasm_failures', { ...tags, kind: 'vm-down' });
+    else if (active.plugin.state() === 'failed') stats.inc('wasmfleet.slot.wasm_failures', { slot: slot.name, version: active.version, kind: 'vm-down' });
     series.requestTime.observe(performance.now() - started);
     return result.response;
   };
-  return step(0, request);
+  return slots.length === 0 ? upstream(request) : step(0, request);
 }

@@ -5,6 +5,7 @@ import type { HttpRequest, HttpResponse } from '@wasmfleet/proxy-wasm';
 import type { SlotRuntime } from '../slots/slot-runtime.js';
 import type { EnvoyStats } from '../stats/envoy-stats.js';
 import { NoFilterConfigError, runFilterChain } from './filter-chain.js';
+import { downstreamRawHeaders, requestHeaders, responseHeaders, upstreamRawHeaders } from './http-headers.js';
 
 export interface ReverseProxyOptions {
   upstream: URL;
@@ -13,25 +14,21 @@ export interface ReverseProxyOptions {
   statPrefix?: string;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 function readBody(req: http.IncomingMessage): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(chunks.length ? Buffer.concat(chunks) : undefined));
+    req.on('end', () => resolve(joined(chunks)));
     req.on('error', reject);
   });
 }
 
-function headerPairs(raw: string[]): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (!HOP_BY_HOP.has(name)) pairs.push([name, raw[i + 1]!]);
-  }
-  return pairs;
+/** The chunks as one buffer (the chunk itself when there is one), or undefined when there are none. */
+function joined(chunks: Buffer[]): Buffer | undefined {
+  if (chunks.length === 0) return undefined;
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
 function forward(upstream: URL, req: HttpRequest): Promise<HttpResponse> {
@@ -44,14 +41,15 @@ function forward(upstream: URL, req: HttpRequest): Promise<HttpResponse> {
         port: upstream.port,
         method: req.method,
         path: req.path,
-        headers: [...req.headers.flat(), 'host', req.authority] as unknown as http.OutgoingHttpHeaders,
+        headers: upstreamRawHeaders(req.headers, req.authority) as unknown as http.OutgoingHttpHeaders,
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 502, headers: headerPairs(res.rawHeaders), ...(chunks.length && { body: Buffer.concat(chunks) }) }),
-        );
+        res.on('end', () => {
+          const body = joined(chunks);
+          resolve({ status: res.statusCode ?? 502, headers: responseHeaders(res.rawHeaders), ...(body && { body }) });
+        });
         res.on('error', reject);
       },
     );
@@ -78,23 +76,30 @@ export function createReverseProxy(o: ReverseProxyOptions): http.Server {
     if (!h) handles.set(stats, (h = downstreamStats(stats, prefix)));
     return h;
   };
+  const forwardUpstream = (r: HttpRequest) => forward(o.upstream, r);
+  // Once a proxy's slots are warm, requests no longer wait a turn on its (resolved) promise.
+  const warm = new WeakSet<Promise<void>>();
   return http.createServer(async (req, res) => {
     const { slots, stats, warmed } = o.route();
     const started = performance.now();
     let response: HttpResponse;
     try {
-      await warmed;
-      const body = await readBody(req);
+      if (!warm.has(warmed)) {
+        await warmed;
+        warm.add(warmed);
+      }
+      const headers = requestHeaders(req.rawHeaders);
+      const body = headers.hasBody ? await readBody(req) : undefined;
       const request: HttpRequest = {
         method: req.method ?? 'GET',
         path: req.url ?? '/',
-        authority: req.headers.host ?? o.upstream.host,
+        authority: headers.host ?? o.upstream.host,
         scheme: 'http',
-        headers: headerPairs(req.rawHeaders),
+        headers: headers.pairs,
         ...(body && { body }),
         source: { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 },
       };
-      response = await runFilterChain(slots, stats, request, (r) => forward(o.upstream, r));
+      response = await runFilterChain(slots, stats, request, forwardUpstream);
     } catch (err) {
       const nfcf = err instanceof NoFilterConfigError;
       response = {
@@ -108,8 +113,8 @@ export function createReverseProxy(o: ReverseProxyOptions): http.Server {
     h.total.inc();
     h.byClass[Math.min(4, Math.max(0, Math.floor(response.status / 100) - 1))]!.inc();
     h.time.observe(performance.now() - started);
-    const headers = response.headers.filter(([k]) => !HOP_BY_HOP.has(k) && k !== 'content-length' && !k.startsWith(':'));
-    res.writeHead(response.status, [...headers.flat(), 'content-length', String(response.body?.length ?? 0)] as unknown as http.OutgoingHttpHeaders);
+    const length = response.body?.length ?? 0;
+    res.writeHead(response.status, downstreamRawHeaders(response.headers, length) as unknown as http.OutgoingHttpHeaders);
     res.end(response.body);
   });
 }
