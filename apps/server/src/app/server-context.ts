@@ -99,11 +99,11 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
     dataDir: opts.dataDir,
     publicUrl: () => publicUrl,
     health,
-    notify: async (effect) => {
-      const reports = (await notifier?.notify({ event: effect.event, rolloutId: effect.rolloutId, revision: effect.revision, reason: effect.reason, at: new Date() })) ?? [];
+    notify: notifier && (async (effect) => {
+      const reports = await notifier.notify({ event: effect.event, rolloutId: effect.rolloutId, revision: effect.revision, reason: effect.reason, at: new Date() });
       const failed = reports.filter((r) => !r.ok);
       if (failed.length) opts.log('warn', `webhook ${effect.event} for ${effect.rolloutId}: ${failed.length} of ${reports.length} deliveries failed`);
-    },
+    }),
     allowSelfApproval: opts.allowSelfApproval,
     log: (m) => opts.log('warn', m),
   });

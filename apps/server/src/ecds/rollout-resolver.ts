@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { AssignmentEvaluator, CanaryIndex, type Assignment, type ProxyNode } from '@wasmfleet/rollout';
 import type { NodeInfo, ResourceCache, VersionedResource } from '@wasmfleet/xds';
 import { artifactResource } from '../rollouts/artifact-resource.js';
-import type { RolloutStore } from '../rollouts/rollout-store.js';
+import type { RolloutStore, StoredRollout } from '../rollouts/rollout-store.js';
 
 interface SlotServing {
   rolloutId: string;
@@ -50,8 +50,8 @@ export class RolloutResolver {
     private readonly cache: ResourceCache,
     private readonly publicUrl: () => string,
     private readonly log: (message: string) => void,
-    /** Told of every rollout change heard on pub/sub, from any replica (SSE). */
-    private readonly onRollout: (id: string) => void = () => undefined,
+    /** Told of every rollout change heard on pub/sub, from any replica, with the rollout as loaded (SSE). */
+    private readonly onRollout: (rollout: StoredRollout) => void = () => undefined,
   ) {}
 
   /** The ECDS resolver: the rollout's view of its slot, or the plain slot when no rollout holds it. */
@@ -89,8 +89,8 @@ export class RolloutResolver {
   }
 
   private async reload(id: string): Promise<void> {
-    this.onRollout(id);
     const r = await this.store.get(id);
+    if (r) this.onRollout(r);
     if (!r?.assignment) return;
     const a = r.assignment;
     const build = async (artifact: Assignment['stable']) => {

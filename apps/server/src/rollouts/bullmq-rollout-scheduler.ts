@@ -27,6 +27,8 @@ export class BullmqRolloutScheduler implements RolloutScheduler {
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly now: () => Date = () => new Date(),
+    /** False when no webhook receiver is configured: there is nothing to deliver, so no job is queued. */
+    private readonly deliversNotifications = true,
   ) {
     this.queue = new Queue(ROLLOUT_QUEUE, { connection, prefix: `${prefix}bull` });
   }
@@ -66,6 +68,7 @@ export class BullmqRolloutScheduler implements RolloutScheduler {
   }
 
   async notify(effect: NotifyEffect): Promise<void> {
+    if (!this.deliversNotifications) return;
     await this.add(jobId('notify', effect.rolloutId, effect.revision, effect.event, effect.reason.code, this.now().getTime()), { kind: 'notify', effect }, 0, 8);
   }
 

@@ -25,7 +25,8 @@ export interface RolloutRuntimeOptions {
   dataDir: string;
   publicUrl: () => string;
   health: HealthSampler;
-  notify: (effect: NotifyEffect) => Promise<void>;
+  /** Delivers rollout notifications (webhooks); undefined when there is no receiver. */
+  notify: ((effect: NotifyEffect) => Promise<void>) | undefined;
   allowSelfApproval: boolean;
   log: (message: string) => void;
 }
@@ -41,16 +42,14 @@ export interface RolloutRuntime {
 
 export async function createRolloutRuntime(o: RolloutRuntimeOptions): Promise<RolloutRuntime> {
   const store = new RolloutStore(o.redis, o.prefix);
-  const scheduler = new BullmqRolloutScheduler(o.redis.duplicate({ maxRetriesPerRequest: null }), o.prefix);
+  const scheduler = new BullmqRolloutScheduler(o.redis.duplicate({ maxRetriesPerRequest: null }), o.prefix, undefined, o.notify !== undefined);
   const service = new RolloutService(store, scheduler, { decide: { allowSelfApproval: o.allowSelfApproval }, log: o.log });
   const moduleCache = new ModuleCache({ dir: path.join(o.dataDir, 'modules') });
-  const resolver = new RolloutResolver(store, o.subscriber, o.cache, o.publicUrl, o.log, (id) => {
-    void store.get(id).then((r) => r && o.events.emit({ type: 'rollout', data: rolloutView(r) }));
-  });
+  const resolver = new RolloutResolver(store, o.subscriber, o.cache, o.publicUrl, o.log, (r) => o.events.emit({ type: 'rollout', data: rolloutView(r) }));
   await resolver.start();
   const watcher = new CandidateNackWatcher(store, service, o.nacks, o.log);
   scheduler.startWorker(
-    rolloutJobHandlers({ service, store, validator: new ModuleValidator(moduleCache), health: o.health, nacks: o.nacks, scheduler, notify: o.notify }),
+    rolloutJobHandlers({ service, store, validator: new ModuleValidator(moduleCache), health: o.health, nacks: o.nacks, scheduler, notify: o.notify ?? (async () => undefined) }),
   );
   const rescheduled = await service.reconcile();
   if (rescheduled > 0) o.log(`re-derived ${rescheduled} rollout timers and validations after start-up`);
