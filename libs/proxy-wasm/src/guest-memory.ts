@@ -16,11 +16,27 @@ export class GuestMemoryError extends Error {
 
 const utf8 = new TextDecoder();
 
+/** latin1 strings up to this length are remembered by address (see GuestMemory.latin1), in this many slots. */
+const RECENT_MAX_LENGTH = 64;
+const RECENT_SLOTS = 64;
+
+/** Whether `text` (latin1: one char code per byte) is what `buf` holds at `ptr`. */
+function holds(buf: Buffer, ptr: number, text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (buf[ptr + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
 export class GuestMemory {
   private memory?: WebAssembly.Memory;
   private allocate?: (size: number) => number;
-  private buffer?: ArrayBuffer;
   private buf = Buffer.alloc(0);
+  /**
+   * Short latin1 strings decoded lately, one per slot, the slot chosen by address: filters hand over the
+   * same header names and values from the same place on every request, and comparing the bytes costs far
+   * less than decoding them again.
+   */
+  private readonly recentPtr = new Int32Array(RECENT_SLOTS).fill(-1);
+  private readonly recentText: string[] = new Array<string>(RECENT_SLOTS).fill('');
 
   attach(memory: WebAssembly.Memory, allocate: (size: number) => number): void {
     this.memory = memory;
@@ -32,12 +48,14 @@ export class GuestMemory {
     return this.memory?.buffer.byteLength ?? 0;
   }
 
-  /** A Buffer over the whole memory, current after any growth. */
+  /**
+   * A Buffer over the whole memory, current after any growth. Growth detaches the old ArrayBuffer, and a
+   * view of a detached buffer has length 0: only then is `memory.buffer` (a costly getter) read again.
+   */
   private view(): Buffer {
-    const current = this.memory?.buffer;
-    if (!current) throw new GuestMemoryError('the module has no memory attached yet');
-    if (current !== this.buffer) {
-      this.buffer = current;
+    if (this.buf.length === 0) {
+      const current = this.memory?.buffer;
+      if (!current) throw new GuestMemoryError('the module has no memory attached yet');
       this.buf = Buffer.from(current);
     }
     return this.buf;
@@ -66,7 +84,15 @@ export class GuestMemory {
   }
 
   latin1(ptr: number, len: number): string {
-    return this.check(ptr, len).toString('latin1', ptr, ptr + len);
+    const buf = this.check(ptr, len);
+    if (len > RECENT_MAX_LENGTH) return buf.toString('latin1', ptr, ptr + len);
+    const slot = (ptr ^ (ptr >>> 6)) & (RECENT_SLOTS - 1);
+    const known = this.recentText[slot]!;
+    if (this.recentPtr[slot] === ptr && known.length === len && holds(buf, ptr, known)) return known;
+    const text = buf.toString('latin1', ptr, ptr + len);
+    this.recentPtr[slot] = ptr;
+    this.recentText[slot] = text;
+    return text;
   }
 
   u32(ptr: number): number {
