@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clock, node, res } from '../test/fixtures.js';
 import { ResourceCache, WILDCARD } from './resource-cache.js';
-import type { ResourceResolver } from './types.js';
+import type { NodeInfo, ResourceResolver } from './types.js';
 
 describe('ResourceCache', () => {
   it('fans a change out to each of 10,000 watchers of that name once, and to no watcher of another name', () => {
@@ -174,5 +174,30 @@ describe('ResourceCache scoped invalidation', () => {
     cache.watch('a', () => told.push('west'), () => node('p-west', 'west'));
     cache.set(res('a', '1'));
     expect(told.sort()).toEqual(['east', 'west']);
+  });
+});
+
+describe('ResourceCache.invalidateNodes', () => {
+  const nodeOf = (id: string): NodeInfo => ({ id, cluster: 'c', metadata: {} });
+
+  it('tells exactly the watchers of the given nodes (and those without a node), across watch changes', () => {
+    const cache = new ResourceCache();
+    const nodes = Array.from({ length: 6 }, (_, i) => nodeOf(`n${i}`));
+    const told: string[] = [];
+    const cancels = nodes.map((node) => cache.watch('a', (name) => told.push(`${node.id}:${name}`), () => node));
+    cache.watch(WILDCARD, (name) => told.push(`wild-n5:${name}`), () => nodes[5]);
+    cache.watch('a', (name) => told.push(`nobody:${name}`));
+    cache.watch('b', (name) => told.push(`n1-on-b:${name}`), () => nodes[1]);
+
+    cache.invalidateNodes('a', [nodes[1]!, nodes[5]!]);
+    expect(told.sort()).toEqual(['n1:a', 'n5:a', 'nobody:a', 'wild-n5:a']);
+
+    told.length = 0;
+    cancels[1]!(); // the index must forget the cancelled watch
+    const late = nodeOf('late');
+    cache.watch('a', (name) => told.push(`late:${name}`), () => late);
+    cache.invalidateNodes('a', [nodes[1]!, late]);
+    expect(told.sort()).toEqual(['late:a', 'nobody:a']);
+    expect(cache.changedAt('a')).toBeDefined();
   });
 });

@@ -28,6 +28,12 @@ export interface ResourceCacheOptions {
   onListenerError?: (error: unknown) => void;
 }
 
+interface NodeIndex {
+  byNode: Map<NodeInfo, ResourceListener[]>;
+  /** Watchers whose node is not known (yet): always told. */
+  unscoped: ResourceListener[];
+}
+
 const identityResolver: ResourceResolver = (_node, _name, base) => base;
 
 export class ResourceCache {
@@ -35,6 +41,8 @@ export class ResourceCache {
   private readonly changed = new Map<string, number>();
   /** name (or WILDCARD) → listeners: a change fans out to the watchers of that name only. */
   private readonly watchers = new Map<string, Map<ResourceListener, WatchScope | undefined>>();
+  /** name → its watchers by node, for invalidateNodes(); dropped when the name's watches change. */
+  private readonly nodeIndexes = new Map<string, NodeIndex>();
   /** name (or WILDCARD) → how many times its watches were added or cancelled: see watchGeneration(). */
   private readonly watchChanges = new Map<string, number>();
   private resolver: ResourceResolver;
@@ -104,6 +112,9 @@ export class ResourceCache {
 
   private countWatchChange(name: string): void {
     this.watchChanges.set(name, (this.watchChanges.get(name) ?? 0) + 1);
+    // A node index must not outlive the watches it was built from (nor keep closed streams alive).
+    if (name === WILDCARD) this.nodeIndexes.clear();
+    else this.nodeIndexes.delete(name);
   }
 
   /**
@@ -142,6 +153,34 @@ export class ResourceCache {
     this.notify(targets, affects);
   }
 
+  /**
+   * Like invalidate([name], node => nodes has it), for a caller that already knows which nodes' view changed:
+   * finds their watchers through an index by node instead of asking every watcher (watchers whose node is not
+   * known yet are told anyway). The index is dropped whenever a watch of `name` is added or cancelled.
+   */
+  invalidateNodes(name: string, nodes: Iterable<NodeInfo>): void {
+    this.changed.set(name, this.now());
+    const index = this.nodeIndexOf(name);
+    const calls: Array<[ResourceListener, string]> = index.unscoped.map((listener) => [listener, name]);
+    for (const node of nodes) for (const listener of index.byNode.get(node) ?? []) calls.push([listener, name]);
+    this.callAll(calls);
+  }
+
+  private nodeIndexOf(name: string): NodeIndex {
+    let index = this.nodeIndexes.get(name);
+    if (index) return index;
+    index = { byNode: new Map(), unscoped: [] };
+    for (const key of name === WILDCARD ? [name] : [name, WILDCARD]) {
+      for (const [listener, scope] of this.watchers.get(key) ?? []) {
+        const node = scope?.();
+        if (!node) index.unscoped.push(listener);
+        else if (!index.byNode.get(node)?.push(listener)) index.byNode.set(node, [listener]);
+      }
+    }
+    this.nodeIndexes.set(name, index);
+    return index;
+  }
+
   /** Replaces the resolver and re-evaluates every watcher. */
   setResolver(resolver: ResourceResolver): void {
     this.resolver = resolver;
@@ -172,6 +211,10 @@ export class ResourceCache {
       add(name, this.watchers.get(name));
       if (name !== WILDCARD) add(name, this.watchers.get(WILDCARD));
     }
+    this.callAll(calls);
+  }
+
+  private callAll(calls: Array<[ResourceListener, string]>): void {
     const errors = this.callBatch(calls, 0);
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} resource watchers failed`);

@@ -122,11 +122,7 @@ export class RolloutResolver {
   private wakeMoved(slot: string, old: AssignmentEvaluator, now: AssignmentEvaluator): void {
     if (now.servesAllAs(old)) return;
     const moved = this.indexFor(slot, now).moved(old, now);
-    if (moved) {
-      if (moved.length === 0) return;
-      const wake = new Set(moved);
-      return this.cache.invalidate([slot], (node) => wake.has(node));
-    }
+    if (moved) return moved.length === 0 ? undefined : this.cache.invalidateNodes(slot, moved);
     this.cache.invalidate([slot], (node) => {
       const proxy = proxyNodeOf(node);
       return old.servedKey(proxy) !== now.servedKey(proxy);
