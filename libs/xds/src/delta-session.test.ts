@@ -271,3 +271,50 @@ describe('DeltaSession: nonces, ACK and NACK', () => {
     expect(new Set(sent.map((r) => r.nonce)).size).toBe(5);
   });
 });
+
+describe('DeltaSession: coalesced changes', () => {
+  function coalescing() {
+    const t = clock();
+    const cache = new ResourceCache({ now: t.now });
+    const stream = new FakeStream<DeltaResponse>();
+    const session = new DeltaSession({ stream, cache, typeUrl: TYPE_URL, nacks: new NackLedger(), now: t.now, nonce: nonces(), coalesceChanges: true });
+    for (const name of ['a', 'b', 'c']) cache.set(res(name, 'v1'));
+    session.handle(req({ node: N1, resourceNamesSubscribe: ['a', 'b', 'c'] }));
+    session.handle(req({ responseNonce: stream.sent.at(-1)!.nonce }));
+    stream.sent.length = 0;
+    return { cache, stream, session };
+  }
+
+  it('sends the changes heard in one task in one response, after the task', async () => {
+    const { cache, stream } = coalescing();
+    cache.set(res('a', 'v2'));
+    cache.set(res('b', 'v2'));
+    cache.delete('c');
+    expect(stream.sent).toHaveLength(0); // not yet: at the end of the task
+    await Promise.resolve();
+    expect(stream.sent.map(summary)).toEqual([['a@v2', 'b@v2', '-c']]);
+  });
+
+  it('sends changes of later tasks in later responses, and nothing once closed', async () => {
+    const { cache, stream, session } = coalescing();
+    cache.set(res('a', 'v2'));
+    await Promise.resolve();
+    cache.set(res('b', 'v2'));
+    await Promise.resolve();
+    expect(stream.sent.map(summary)).toEqual([['a@v2'], ['b@v2']]);
+    cache.set(res('a', 'v3'));
+    session.close();
+    await Promise.resolve();
+    expect(stream.sent).toHaveLength(2);
+  });
+
+  it('sends each change at once without the option', () => {
+    const { cache, session, stream } = fixture();
+    for (const name of ['a', 'b']) cache.set(res(name, 'v1'));
+    session.handle(req({ node: N1, resourceNamesSubscribe: ['a', 'b'] }));
+    stream.sent.length = 0;
+    cache.set(res('a', 'v2'));
+    cache.set(res('b', 'v2'));
+    expect(stream.sent.map(summary)).toEqual([['a@v2'], ['b@v2']]);
+  });
+});

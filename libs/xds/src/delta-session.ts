@@ -25,7 +25,14 @@ const NOTHING_FORCED: ReadonlySet<string> = new Set();
  */
 export const MAX_DELTA_IN_FLIGHT = 1024;
 
-export type DeltaSessionOptions = SessionOptions<DeltaResponse>;
+export interface DeltaSessionOptions extends SessionOptions<DeltaResponse> {
+  /**
+   * Changes heard in one task go out in one response (sent from a microtask): when a control plane applies
+   * several changes at once, a stream that several of them concern gets one response and sends one ACK
+   * instead of one per change. Default: each change is sent as soon as it is heard.
+   */
+  coalesceChanges?: boolean;
+}
 
 export class DeltaSession {
   private readonly stream: XdsStream<DeltaResponse>;
@@ -42,6 +49,9 @@ export class DeltaSession {
   private readonly inFlight = new Map<string, SentResponse>();
   private node: NodeInfo | undefined;
   private closed = false;
+  private readonly coalesce: boolean;
+  /** Names changed since the last send, while a coalesced send is due. */
+  private pending: Set<string> | undefined;
 
   constructor(options: DeltaSessionOptions) {
     this.stream = options.stream;
@@ -51,6 +61,7 @@ export class DeltaSession {
     this.observer = options.observer;
     this.now = options.now ?? Date.now;
     this.nonce = options.nonce ?? nextNonce;
+    this.coalesce = options.coalesceChanges ?? false;
     this.subscriptions = new Subscriptions(this.cache, (name) => this.onResourceChange(name), () => this.node);
   }
 
@@ -141,7 +152,17 @@ export class DeltaSession {
 
   private onResourceChange(name: string): void {
     if (this.closed || !this.node) return;
-    this.push(this.node, [name], NOTHING_FORCED, pushLatency(this.cache, [name], this.now()));
+    if (!this.coalesce) return this.push(this.node, [name], NOTHING_FORCED, pushLatency(this.cache, [name], this.now()));
+    if (this.pending) return void this.pending.add(name);
+    this.pending = new Set([name]);
+    queueMicrotask(() => this.sendPending());
+  }
+
+  private sendPending(): void {
+    const names = this.pending;
+    this.pending = undefined;
+    if (!names || this.closed || !this.node) return;
+    this.push(this.node, names, NOTHING_FORCED, pushLatency(this.cache, names, this.now()));
   }
 
   /**

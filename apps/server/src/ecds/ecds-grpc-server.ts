@@ -89,7 +89,7 @@ export class EcdsGrpcServer {
       session =
         kind === 'sotw'
           ? new SotwSession({ ...options, stream: { send: (r) => call.write(r) } })
-          : new DeltaSession({ ...options, stream: { send: (r) => call.write(r) } });
+          : new DeltaSession({ ...options, coalesceChanges: true, stream: { send: (r) => call.write(r) } });
       this.sessions.add(session);
       this.deps.observer.streamOpened(kind);
       call.on('data', (req: unknown) => {

@@ -15,6 +15,9 @@ interface SlotServing {
   candidate?: VersionedResource;
 }
 
+/** A rollout as loaded from Redis, its resources built, before it is applied. */
+type LoadedServing = Omit<SlotServing, 'evaluator'> & { assignment: Assignment };
+
 const asLabels = (v: unknown): Record<string, string> =>
   v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {};
 
@@ -43,6 +46,8 @@ export class RolloutResolver {
   /** Built resources by rollout, revision and sha256: specs of a revision never change. */
   private readonly built = new Map<string, VersionedResource | undefined>();
   private chain: Promise<void> = Promise.resolve();
+  /** Rollouts changed (pub/sub) and not reloaded yet. */
+  private readonly due = new Set<string>();
 
   constructor(
     private readonly store: RolloutStore,
@@ -72,7 +77,9 @@ export class RolloutResolver {
 
   async start(): Promise<void> {
     this.subscriber.on('message', (channel: string, id: string) => {
-      if (channel === this.store.channel) this.enqueue(() => this.reload(id));
+      if (channel !== this.store.channel) return;
+      this.due.add(id);
+      if (this.due.size === 1) this.enqueue(() => this.reloadDue());
     });
     this.subscriber.on('ready', () => this.enqueue(() => this.loadAll()));
     await this.subscriber.subscribe(this.store.channel);
@@ -85,13 +92,29 @@ export class RolloutResolver {
   }
 
   private async loadAll(): Promise<void> {
-    for (const r of await this.store.list()) await this.reload(r.id);
+    await this.reload((await this.store.list()).map((r) => r.id));
   }
 
-  private async reload(id: string): Promise<void> {
+  /** Every rollout heard of since the last reload: when changes come faster than they are applied, they go together. */
+  private async reloadDue(): Promise<void> {
+    const ids = [...this.due];
+    this.due.clear();
+    await this.reload(ids);
+  }
+
+  /**
+   * Loads the rollouts, then applies them all in one go: a stream that several of the changes concern hears
+   * of them in the same task, and so (with coalescing sessions) gets one response for all of them.
+   */
+  private async reload(ids: string[]): Promise<void> {
+    const loaded = await Promise.all(ids.map((id) => this.load(id)));
+    for (const serving of loaded) if (serving) this.apply(serving);
+  }
+
+  private async load(id: string): Promise<LoadedServing | undefined> {
     const r = await this.store.get(id);
     if (r) this.onRollout(r);
-    if (!r?.assignment) return;
+    if (!r?.assignment) return undefined;
     const a = r.assignment;
     const build = async (artifact: Assignment['stable']) => {
       if (!artifact?.sha256) return undefined;
@@ -102,13 +125,15 @@ export class RolloutResolver {
       }
       return this.built.get(key);
     };
+    const [stable, candidate] = await Promise.all([build(a.stable), build(a.candidate)]);
+    return { rolloutId: id, assignment: a, ...(stable && { stable }), ...(candidate && { candidate }) };
+  }
+
+  private apply(loaded: LoadedServing): void {
+    const { assignment: a, ...rest } = loaded;
     const before = this.bySlot.get(a.slot);
-    const previous = before?.rolloutId === id ? before.evaluator : undefined;
-    const serving: SlotServing = { rolloutId: id, evaluator: new AssignmentEvaluator(a, previous) };
-    const stable = await build(a.stable);
-    const candidate = await build(a.candidate);
-    if (stable) serving.stable = stable;
-    if (candidate) serving.candidate = candidate;
+    const previous = before?.rolloutId === loaded.rolloutId ? before.evaluator : undefined;
+    const serving: SlotServing = { ...rest, evaluator: new AssignmentEvaluator(a, previous) };
     this.bySlot.set(a.slot, serving);
     if (!before) return this.cache.invalidate([a.slot]);
     this.wakeMoved(a.slot, before.evaluator, serving.evaluator);
