@@ -12,8 +12,10 @@
 //   loaded:   wrk -c 16 -t 2 (closed loop, the proxy saturated): throughput, and latency under load;
 //   unloaded: wrk -c 1 -t 1 (one request at a time): latency ≈ the per-request cost itself.
 //
-//   npx tsx bench/proxy/run.ts [--duration 10] [--warmup 2] [--rounds 3] [--connections 16] [--threads 2]
-//       [--unloaded-duration 5] [--quick] [--cpu-prof] [--no-micro] [--max-minutes 8]
+//   npx tsx bench/proxy/run.ts [--duration 10] [--settle 8] [--warmup 2] [--rounds 3] [--connections 16]
+//       [--threads 2] [--unloaded-duration 5] [--quick] [--cpu-prof] [--no-micro] [--max-minutes 8]
+// (--settle: seconds of unmeasured load each proxy gets once before round 1, so that JIT and Wasm tier-up of
+// a fresh process are not counted as per-request cost; --warmup: the short unmeasured run before each run.)
 //
 // Afterwards (unless --no-micro) bench/proxy/filter-micro.ts times the filter exchange alone, in its own
 // process without sockets, to split the filter's own cost from what the proxy adds around it. With
@@ -43,6 +45,8 @@ const TARGET_US = 30;
 // ---- options ----------------------------------------------------------------------------------------
 interface Options {
   durationS: number;
+  /** Once per proxy before round 1: a fresh process needs several seconds of traffic before JIT and Wasm tiers settle. */
+  settleS: number;
   warmupS: number;
   rounds: number;
   connections: number;
@@ -54,11 +58,11 @@ interface Options {
 }
 
 const USAGE =
-  'usage: tsx bench/proxy/run.ts [--duration 10] [--warmup 2] [--rounds 3] [--connections 16] [--threads 2] ' +
+  'usage: tsx bench/proxy/run.ts [--duration 10] [--settle 8] [--warmup 2] [--rounds 3] [--connections 16] [--threads 2] ' +
   '[--unloaded-duration 5 (0 = skip the 1-connection pass)] [--quick] [--cpu-prof] [--no-micro] [--max-minutes 8]';
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { durationS: 10, warmupS: 2, rounds: 3, connections: 16, threads: 2, unloadedDurationS: 5, cpuProf: false, micro: true, maxMinutes: 8 };
+  const o: Options = { durationS: 10, settleS: 8, warmupS: 2, rounds: 3, connections: 16, threads: 2, unloadedDurationS: 5, cpuProf: false, micro: true, maxMinutes: 8 };
   const given = new Set<string>();
   let quick = false;
   for (let i = 0; i < argv.length; i++) {
@@ -79,6 +83,9 @@ function parseArgs(argv: string[]): Options {
     switch (flag) {
       case '--duration':
         o.durationS = number(1, true);
+        break;
+      case '--settle':
+        o.settleS = number(0, true);
         break;
       case '--warmup':
         o.warmupS = number(0, true);
@@ -119,6 +126,7 @@ function parseArgs(argv: string[]): Options {
     // About 40 s: one round, short runs; the numbers are a smoke test, not a result.
     if (!given.has('--duration')) o.durationS = 3;
     if (!given.has('--warmup')) o.warmupS = 1;
+    if (!given.has('--settle')) o.settleS = 3;
     if (!given.has('--rounds')) o.rounds = 1;
     if (!given.has('--unloaded-duration')) o.unloadedDurationS = 2;
   }
@@ -561,7 +569,7 @@ async function main(): Promise<void> {
     if (!existsSync(path.join(EXAMPLE_FILTERS, `${f}.wasm`))) throw new Error(`examples/filters/dist/${f}.wasm is missing: run \`node examples/filters/build.mjs\` first`);
   }
   const runs = (o.unloadedDurationS > 0 ? 2 : 1) * 4 * o.rounds;
-  const estimateS = o.rounds * 4 * (o.warmupS + o.durationS + (o.unloadedDurationS > 0 ? Math.min(1, o.warmupS) + o.unloadedDurationS : 0));
+  const estimateS = 3 * o.settleS + o.rounds * 4 * (o.warmupS + o.durationS + (o.unloadedDurationS > 0 ? Math.min(1, o.warmupS) + o.unloadedDurationS : 0));
   log(
     `${wrkVersion}; node ${process.versions.node}; ${availableParallelism()} CPUs; loadavg ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} ` +
       `(other load skews the numbers); ${runs} measured runs, about ${Math.ceil(estimateS / 60)} min`,
@@ -584,6 +592,10 @@ async function main(): Promise<void> {
     targets.push(t);
   }
   for (const t of targets) await verify(t);
+  if (o.settleS > 0) {
+    log(`settling each proxy: ${o.settleS} s of load, not measured`);
+    for (const t of targets) if (t.proxy) await runWrk(t.url, o.connections, o.threads, o.settleS);
+  }
   await sleep(500);
 
   const shapes: Shape[] = o.unloadedDurationS > 0 ? ['loaded', 'unloaded'] : ['loaded'];

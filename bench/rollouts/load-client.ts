@@ -71,6 +71,19 @@ function versionId(v: string): number {
   return id;
 }
 
+/**
+ * ACKs go out after the messages at hand are all read and timestamped (next turn of the event loop): a
+ * client holding thousands of streams would otherwise stamp the last message of a socket read late by the
+ * ACK writes of all the ones before it, and count its own backlog as the server's latency.
+ */
+const acks: Array<[grpc.ClientDuplexStream<any, any>, string]> = [];
+function ack(call: grpc.ClientDuplexStream<any, any>, nonce: string): void {
+  if (acks.push([call, nonce]) > 1) return;
+  setImmediate(() => {
+    for (const [c, n] of acks.splice(0)) c.write({ type_url: TEC_TYPE_URL, response_nonce: n });
+  });
+}
+
 function openStream(client: any, index: number, token: string, clusters: number, slots: string[]): void {
   const call: grpc.ClientDuplexStream<any, any> = client.DeltaExtensionConfigs(authMetadata(token));
   calls[index] = call;
@@ -97,7 +110,7 @@ function openStream(client: any, index: number, token: string, clusters: number,
       current[index * slotCount + s] = versionId('(removed)');
       changes.push(index, s, versionId('(removed)'), at);
     }
-    call.write({ type_url: TEC_TYPE_URL, response_nonce: res.nonce });
+    ack(call, res.nonce as string);
   });
   call.on('error', (err: Error) => {
     errors += 1;
