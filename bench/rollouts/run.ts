@@ -3,7 +3,7 @@
 // 300 real wasmfleet-proxy processes' proxies in direct mode.
 //
 //   npx tsx bench/rollouts/run.ts [--quick] [--only scale|rollback]
-//       [--clusters 1000] [--per-cluster 3] [--rollouts 20] [--rounds 5] [--pause-s 1]
+//       [--clusters 1000] [--per-cluster 3] [--rollouts 20] [--rounds 5] [--warmup-rounds 1] [--pause-s 1]
 //       [--per-channel 100] [--batch 500] [--no-fill-audit] [--stagger-ms 0]
 //       [--processes 3] [--replicas 100] [--share 100] [--scrape-ms 1000] [--rps 60] [--sweep-concurrency 8]
 //       [--redis-hz N] [--cpu-prof] [--max-minutes 8]
@@ -40,7 +40,7 @@ const TARGET_ROLLBACK_MS = 5_000;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    scale: { clusters: 1000, perCluster: 3, rollouts: 20, rounds: 5, pauseS: 1, perChannel: 100, batch: 500, cpuProf: false, fillAudit: true, staggerMs: 0, redisHz: 0 },
+    scale: { clusters: 1000, perCluster: 3, rollouts: 20, rounds: 5, warmupRounds: 1, pauseS: 1, perChannel: 100, batch: 500, cpuProf: false, fillAudit: true, staggerMs: 0, redisHz: 0 },
     rollback: { processes: 3, replicas: 100, share: 100, scrapeMs: 1000, rps: 60, sweepConcurrency: 8, cpuProf: false, redisHz: 0 },
     maxMinutes: 8,
   };
@@ -73,6 +73,12 @@ function parseArgs(argv: string[]): Options {
       case '--per-cluster': { const v = positive(value()); rest.push(() => (o.scale.perCluster = v)); break; }
       case '--rollouts': { const v = positive(value()); rest.push(() => (o.scale.rollouts = v)); break; }
       case '--rounds': { const v = positive(value()); rest.push(() => (o.scale.rounds = v)); break; }
+      case '--warmup-rounds': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 0) throw new Error(`--warmup-rounds: not an integer ≥ 0: ${v}`);
+        rest.push(() => (o.scale.warmupRounds = v));
+        break;
+      }
       case '--pause-s': { const v = positive(value()); rest.push(() => (o.scale.pauseS = v)); break; }
       case '--per-channel': { const v = positive(value()); rest.push(() => (o.scale.perChannel = v)); break; }
       case '--batch': { const v = positive(value()); rest.push(() => (o.scale.batch = v)); break; }
@@ -102,7 +108,7 @@ function parseArgs(argv: string[]): Options {
     }
   }
   if (given.has('--quick')) {
-    o.scale = { ...o.scale, clusters: 100, perCluster: 2, rollouts: 6, rounds: 1, fillAudit: false };
+    o.scale = { ...o.scale, clusters: 100, perCluster: 2, rollouts: 6, rounds: 1, warmupRounds: 0, fillAudit: false };
     o.rollback = { ...o.rollback, processes: 1, replicas: 20 };
     o.maxMinutes = 4;
   }
@@ -120,7 +126,8 @@ function scaleTables(r: ScaleResult): string {
   const p99ok = (d: Dist) => d.p99 !== undefined && d.p99 <= TARGET_MS;
   const complete = r.missing === 0 && r.unexpected === 0 && r.early === 0 && r.stuck.length === 0 && r.promoteErrors === 0;
   const lines = [
-    `### Step transitions: ${r.rollouts} rollouts in flight over ${r.clusters} clusters, ${r.streams} ECDS Delta streams × ${r.rollouts} slots, ${r.rounds} revisions each ` +
+    `### Step transitions: ${r.rollouts} rollouts in flight over ${r.clusters} clusters, ${r.streams} ECDS Delta streams × ${r.rollouts} slots, ${r.rounds} revisions each` +
+      `${r.warmupRounds > 0 ? ` after ${r.warmupRounds} uncounted warm-up revision(s)` : ''} ` +
       `(${r.staggerMs > 0 ? `applied ${r.staggerMs} ms apart` : 'applied at once'}; Redis hz ${r.redisHz})`,
     '',
     '| leg | samples | p50 ms | p99 ms | max ms | target | |',
@@ -135,6 +142,12 @@ function scaleTables(r: ScaleResult): string {
     row('condition met → ECDS update received, each affected stream (end to end)', 'updates', r.e2ePerStream, `p99 ≤ ${TARGET_MS} ms`, p99ok(r.e2ePerStream)),
     row('condition met → last affected stream of the transition', 'transitions', r.e2eLastPerTransition),
     row('(info) apply → validation succeeded, first wave written', 'rollouts', r.validation),
+    ...(r.warmupRounds > 0
+      ? [
+          row('(info, not counted) warm-up revision: condition met → status written', 'transitions', r.warmup.conditionLeg),
+          row('(info, not counted) warm-up revision: status written → ECDS update received', 'updates', r.warmup.pushPerStream),
+        ]
+      : []),
     `| (server's histogram) slot invalidated → Delta response written, per push | ${r.serverPush.count ?? 'n/a'} pushes | ≤ ${ms(r.serverPush.p50)} | ≤ ${ms(r.serverPush.p99)} | | | |`,
     '',
     `Correctness: ${r.received}/${r.expected} expected candidate updates received, ${r.missing} missing, ${r.unexpected} unexpected ` +
@@ -154,7 +167,7 @@ function scaleTables(r: ScaleResult): string {
     '| state | used_memory MiB | target | |',
     '|---|---:|---|---|',
     `| before any rollout (${r.rollouts} slots, tokens) | ${mib(r.redis.baseline)} | | |`,
-    `| ${r.rollouts} rollouts × ${r.rounds} revisions + audit (${r.redis.auditEntries} entries, ${mib(r.redis.auditBytes)} MiB, ` +
+    `| ${r.rollouts} rollouts × ${r.rounds + r.warmupRounds} revisions + audit (${r.redis.auditEntries} entries, ${mib(r.redis.auditBytes)} MiB, ` +
       `${r.redis.auditEntries ? Math.round(r.redis.auditBytes / r.redis.auditEntries) : 'n/a'} B/entry) | ${mib(r.redis.withRollouts)} | ≤ 50 MiB | ` +
       `${verdict(r.redis.withRollouts <= TARGET_REDIS_BYTES)} |`,
     r.redis.atCap

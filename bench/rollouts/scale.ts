@@ -39,6 +39,8 @@ export interface ScaleOptions {
   perCluster: number;
   rollouts: number;
   rounds: number;
+  /** Rounds run first and not counted (a fresh server compiles its hot paths in its first round); reported apart. */
+  warmupRounds: number;
   pauseS: number;
   perChannel: number;
   batch: number;
@@ -57,6 +59,9 @@ export interface ScaleResult {
   streams: number;
   rollouts: number;
   rounds: number;
+  warmupRounds: number;
+  /** The uncounted warm-up rounds, for the record. */
+  warmup: { conditionLeg: Dist; pushPerStream: Dist };
   timerLeg: Dist;
   promoteLeg: Dist;
   conditionLeg: Dist;
@@ -317,24 +322,35 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
   onCleanup(() => promoteTimers.forEach(clearTimeout));
 
   const all = emptySamples();
+  const warm = emptySamples();
   const serverPush: { count?: number; p50?: number; p99?: number } = {};
   const stuck: string[] = [];
   const serverPid = server.child.pid!;
-  const cpu0 = cpuMs(serverPid);
-  const clientCpu0 = cpuMs(client.child.pid!);
-  const sched0 = { server: schedMs(serverPid), client: schedMs(client.child.pid!) };
-  const loadBefore = loadavg();
-  const wall0 = performance.now();
+  let cpu0 = 0;
+  let clientCpu0 = 0;
+  let sched0 = { server: schedMs(serverPid), client: schedMs(client.child.pid!) };
+  let loadBefore = '';
+  let wall0 = 0;
   const windows: Array<[number, number]> = [];
+  const totalRounds = o.warmupRounds + o.rounds;
 
-  for (round = 1; round <= o.rounds; round++) {
+  for (round = 1; round <= totalRounds; round++) {
+    const counted = round > o.warmupRounds;
+    if (round === o.warmupRounds + 1) {
+      // Everything per run (CPU, scheduling, profile window) covers the counted rounds only.
+      cpu0 = cpuMs(serverPid);
+      clientCpu0 = cpuMs(client.child.pid!);
+      sched0 = { server: schedMs(serverPid), client: schedMs(client.child.pid!) };
+      loadBefore = loadavg();
+      wall0 = performance.now();
+    }
     const roundSched = schedMs(serverPid);
     client.send({ type: 'mark' });
     await client.next('marked', 10_000);
     const hr0 = process.hrtime.bigint();
     const specs = new Map<number, WasmRollout>();
     const appliedAt = new Map<string, number>();
-    log(`scale: round ${round}/${o.rounds}: applying revision ${round} of ${o.rollouts} rollouts`);
+    log(`scale: round ${round}/${totalRounds}${counted ? '' : ' (warm-up, not counted)'}: applying revision ${round} of ${o.rollouts} rollouts`);
     await Promise.all(
       Array.from({ length: o.rollouts }, async (_, k) => {
         if (o.staggerMs > 0) await sleep(k * o.staggerMs);
@@ -364,7 +380,7 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
       }
     }
     await sleep(1_000); // late pushes
-    windows.push([Number(hr0 / 1000n), Number(process.hrtime.bigint() / 1000n)]);
+    if (counted) windows.push([Number(hr0 / 1000n), Number(process.hrtime.bigint() / 1000n)]);
 
     // ---- attribute what the client saw to the transitions in the audit log ----
     const audits = new Map<string, AuditEntry[]>();
@@ -392,10 +408,11 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
         `server main thread ran ${((schedMs(serverPid).runMs - roundSched.runMs) / 1000).toFixed(1)} s, waited for a CPU ` +
         `${((schedMs(serverPid).waitMs - roundSched.waitMs) / 1000).toFixed(1)} s; loadavg ${loadavg()}`,
     );
-    for (const key of Object.keys(all) as Array<keyof Samples>) {
+    const into = counted ? all : warm;
+    for (const key of Object.keys(into) as Array<keyof Samples>) {
       const v = samples[key];
-      if (Array.isArray(v)) (all[key] as number[]).push(...v);
-      else (all[key] as number) += v as number;
+      if (Array.isArray(v)) (into[key] as number[]).push(...v);
+      else (into[key] as number) += v as number;
     }
   }
   const roundsWallMs = performance.now() - wall0;
@@ -460,6 +477,8 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
     staggerMs: o.staggerMs,
     redisHz,
     rounds: o.rounds,
+    warmupRounds: o.warmupRounds,
+    warmup: { conditionLeg: dist([...warm.timerLeg, ...warm.promoteLeg]), pushPerStream: dist(warm.pushPerStream) },
     timerLeg: dist(all.timerLeg),
     promoteLeg: dist(all.promoteLeg),
     conditionLeg: dist([...all.timerLeg, ...all.promoteLeg]),
@@ -470,11 +489,12 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
     e2ePerStream: dist(all.e2ePerStream),
     e2eLastPerTransition: dist(all.e2eLast),
     validation: dist(all.validation),
-    expected: all.expected,
-    received: all.received,
-    missing: all.missing,
-    unexpected: all.unexpected,
-    early: all.early,
+    // Correctness counts every round, the warm-up ones too.
+    expected: all.expected + warm.expected,
+    received: all.received + warm.received,
+    missing: all.missing + warm.missing,
+    unexpected: all.unexpected + warm.unexpected,
+    early: all.early + warm.early,
     stuck,
     promoteErrors,
     redis: { baseline: baselineMemory, withRollouts, auditEntries, auditBytes, ...(atCap && { atCap }) },

@@ -1,18 +1,12 @@
 // assignmentForNode for thousands of nodes against one assignment, as the ECDS resolver needs on every step
-// of a rollout: whether a node is in the target and its canary rank depend only on the node and on the
-// assignment's target and seed, so they are remembered per node and handed on to the next assignment of the
-// same rollout while target and seed stay the same (a step only changes the waves). The share of a cluster
-// is worked out once per cluster. The answers are exactly assignmentForNode's (tested on random fleets).
+// of a rollout: whether a node is in the target depends only on the node and the target, and its canary rank
+// only on the node and the seed, so both are remembered per node and handed on to the next assignment of
+// the same rollout while the target (across revisions) or the seed (within a revision) stays the same. The
+// share of a cluster is worked out once per cluster. The answers are exactly assignmentForNode's (tested on random fleets).
 import { candidateRank, shareForCluster, type NodeRole, type ProxyNode } from './canary-assignment.js';
 import type { Assignment } from './effects.js';
 import type { Artifact } from './rollout-status.js';
 import { clusterMatches, workloadMatches, type ClusterInfo } from './selectors.js';
-
-/** What does not change while target and seed stay: in the target, and the rank (computed when first needed). */
-interface Placement {
-  targeted: boolean;
-  rank: number | undefined;
-}
 
 /** Labels are part of a cluster's identity for the share: two clusters of one name may disagree on them. */
 const clusterKeys = new WeakMap<ClusterInfo, string>();
@@ -38,7 +32,10 @@ export class AssignmentEvaluator {
   /** Equal for two assignments whose nodes have the same target membership and canary ranks. */
   readonly placementKey: string;
   private readonly targetKey: string;
-  private readonly placements: WeakMap<ProxyNode, Placement>;
+  /** In the target or not, per node: kept while the target stays (across revisions). */
+  private readonly targeted: WeakMap<ProxyNode, boolean>;
+  /** Canary rank per node: kept while the seed stays (one revision). */
+  private readonly ranks: WeakMap<ProxyNode, number>;
   private readonly shares = new Map<string, number>();
   private readonly servedKeys: Record<NodeRole, string>;
 
@@ -49,8 +46,8 @@ export class AssignmentEvaluator {
   ) {
     this.targetKey = JSON.stringify(assignment.target);
     this.placementKey = `${this.targetKey}\n${assignment.seed}`;
-    const reusable = previous?.placementKey === this.placementKey;
-    this.placements = reusable ? previous.placements : new WeakMap();
+    this.targeted = previous?.targetKey === this.targetKey ? previous.targeted : new WeakMap();
+    this.ranks = previous?.assignment.seed === assignment.seed ? previous.ranks : new WeakMap();
     this.servedKeys = {
       candidate: servedKeyOfArtifact(assignment.rolloutId, assignment.candidate),
       stable: servedKeyOfArtifact(assignment.rolloutId, assignment.stable),
@@ -60,8 +57,7 @@ export class AssignmentEvaluator {
 
   /** assignmentForNode(node, assignment).role */
   roleOf(node: ProxyNode): NodeRole {
-    const placement = this.placementOf(node);
-    if (!placement.targeted) return 'untargeted';
+    if (!this.isTargeted(node)) return 'untargeted';
     if (this.assignment.candidate === null) return 'stable';
     const share = this.shareOf(node.cluster);
     if (share <= 0) return 'stable';
@@ -71,14 +67,23 @@ export class AssignmentEvaluator {
 
   /** Whether the node is in the rollout's target (clusters and workloads). */
   isTargeted(node: ProxyNode): boolean {
-    return this.placementOf(node).targeted;
+    let targeted = this.targeted.get(node);
+    if (targeted === undefined) {
+      const { target } = this.assignment;
+      targeted = clusterMatches(target.clusters, node.cluster) && workloadMatches(target.workloads, node.workload);
+      this.targeted.set(node, targeted);
+    }
+    return targeted;
   }
 
   /** The node's canary rank in [0, 1): a candidate exactly when below its cluster's share. */
   rankOf(node: ProxyNode): number {
-    const placement = this.placementOf(node);
-    placement.rank ??= candidateRank(node.id, this.assignment.seed);
-    return placement.rank;
+    let rank = this.ranks.get(node);
+    if (rank === undefined) {
+      rank = candidateRank(node.id, this.assignment.seed);
+      this.ranks.set(node, rank);
+    }
+    return rank;
   }
 
   /** The candidate share of a cluster: 0 when nobody there gets a candidate (none, or outside every wave). */
@@ -110,16 +115,6 @@ export class AssignmentEvaluator {
   /** A string equal for two (node, assignment) pairs exactly when they serve the same thing (artifact or the slot's own config). */
   servedKey(node: ProxyNode): string {
     return this.servedKeyOf(this.roleOf(node));
-  }
-
-  private placementOf(node: ProxyNode): Placement {
-    let placement = this.placements.get(node);
-    if (!placement) {
-      const { target } = this.assignment;
-      placement = { targeted: clusterMatches(target.clusters, node.cluster) && workloadMatches(target.workloads, node.workload), rank: undefined };
-      this.placements.set(node, placement);
-    }
-    return placement;
   }
 
   /** The largest share among the waves that cover the cluster (shareForCluster), worked out once per cluster. */

@@ -318,3 +318,20 @@ describe('DeltaSession: coalesced changes', () => {
     expect(stream.sent.map(summary)).toEqual([['a@v2'], ['b@v2']]);
   });
 });
+
+describe('DeltaSession: changes notified together', () => {
+  it('answers several slots changed together with one response', async () => {
+    const t = clock();
+    const cache = new ResourceCache({ now: t.now, fanOutBatch: 1 });
+    const stream = new FakeStream<DeltaResponse>();
+    const session = new DeltaSession({ stream, cache, typeUrl: TYPE_URL, nacks: new NackLedger(), now: t.now, nonce: nonces(), coalesceChanges: true });
+    for (const name of ['a', 'b', 'c']) cache.set(res(name, 'v1'));
+    session.handle(req({ node: N1, resourceNamesSubscribe: ['a', 'b', 'c'] }));
+    stream.sent.length = 0;
+    cache.notifyTogether(() => {
+      for (const name of ['a', 'b', 'c']) cache.set(res(name, 'v2'));
+    });
+    await Promise.resolve();
+    expect(stream.sent.map(summary)).toEqual([['a@v2', 'b@v2', 'c@v2']]);
+  });
+});

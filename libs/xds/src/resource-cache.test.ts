@@ -201,3 +201,25 @@ describe('ResourceCache.invalidateNodes', () => {
     expect(cache.changedAt('a')).toBeDefined();
   });
 });
+
+describe('ResourceCache.notifyTogether', () => {
+  it('holds the notifications of several changes and tells each listener its names in a row, a listener never split over batches', async () => {
+    const cache = new ResourceCache({ fanOutBatch: 2 });
+    const heard: string[] = [];
+    for (const id of ['x', 'y', 'z']) {
+      const listener = (name: string) => heard.push(`${id}:${name}`); // one per stream, as a session's
+      cache.watch('a', listener);
+      cache.watch('b', listener);
+    }
+    cache.notifyTogether(() => {
+      cache.set(res('a', 'v1'));
+      cache.set(res('b', 'v1'));
+      expect(heard).toEqual([]); // held until the changes are done
+    });
+    // x and y have 2 names each: a batch of 2 calls grows to keep a listener's names together.
+    expect(heard).toEqual(['x:a', 'x:b']);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(heard).toEqual(['x:a', 'x:b', 'y:a', 'y:b', 'z:a', 'z:b']);
+  });
+});

@@ -41,6 +41,8 @@ export class ResourceCache {
   private readonly changed = new Map<string, number>();
   /** name (or WILDCARD) → listeners: a change fans out to the watchers of that name only. */
   private readonly watchers = new Map<string, Map<ResourceListener, WatchScope | undefined>>();
+  /** Calls held back by notifyTogether() until its changes are done. */
+  private held: Array<[ResourceListener, string]> | undefined;
   /** name → its watchers by node, for invalidateNodes(); dropped when the name's watches change. */
   private readonly nodeIndexes = new Map<string, NodeIndex>();
   /** name (or WILDCARD) → how many times its watches were added or cancelled: see watchGeneration(). */
@@ -214,7 +216,32 @@ export class ResourceCache {
     this.callAll(calls);
   }
 
+  /**
+   * Runs `changes` (set, delete, invalidate… calls) and tells the watchers afterwards, each listener all of
+   * its names in a row: a session that coalesces what it hears in one task then answers several changes
+   * with one response.
+   */
+  notifyTogether(changes: () => void): void {
+    if (this.held) return changes();
+    const held: Array<[ResourceListener, string]> = [];
+    this.held = held;
+    try {
+      changes();
+    } finally {
+      this.held = undefined;
+    }
+    const byListener = new Map<ResourceListener, string[]>();
+    for (const [listener, name] of held) {
+      if (!byListener.get(listener)?.push(name)) byListener.set(listener, [name]);
+    }
+    this.callAll([...byListener].flatMap(([listener, names]) => names.map((name): [ResourceListener, string] => [listener, name])));
+  }
+
   private callAll(calls: Array<[ResourceListener, string]>): void {
+    if (this.held) {
+      for (const call of calls) this.held.push(call);
+      return;
+    }
     const errors = this.callBatch(calls, 0);
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} resource watchers failed`);
@@ -223,7 +250,8 @@ export class ResourceCache {
   /** Calls one batch starting at `from`, schedules the next; returns this batch's errors. */
   private callBatch(calls: Array<[ResourceListener, string]>, from: number): unknown[] {
     const errors: unknown[] = [];
-    const end = Math.min(calls.length, from + this.fanOutBatch);
+    let end = Math.min(calls.length, from + this.fanOutBatch);
+    while (end < calls.length && calls[end]![0] === calls[end - 1]![0]) end++; // a listener's names stay in one batch
     for (let i = from; i < end; i++) {
       const [listener, name] = calls[i]!;
       try {

@@ -36,6 +36,8 @@ export interface ServerContextOptions {
   redisPrefix: string;
   adminToken: string;
   fanOutBatch: number;
+  /** See WASMFLEET_XDS_DEBOUNCE_MS. */
+  debounceMs: number;
   dataDir: string;
   publicUrl?: string;
   webhooks: string[];
@@ -90,6 +92,7 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
   let publicUrl = opts.publicUrl ?? '';
   const events = new ServerEvents();
   const rollouts = await createRolloutRuntime({
+    debounceMs: opts.debounceMs,
     redis,
     subscriber,
     prefix: opts.redisPrefix,

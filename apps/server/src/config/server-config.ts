@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   WASMFLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Streams pushed per event-loop turn when a resource changes (see docs/benchmarks.md). */
   WASMFLEET_XDS_FANOUT_BATCH: z.coerce.number().int().min(1).default(500),
+  /** How long a rollout change waits for others before ECDS pushes it, so changes made together go out in one response per stream. */
+  WASMFLEET_XDS_DEBOUNCE_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** Base URL proxies use to fetch modules from this server (direct mode). Default http://<bind>:<http port>. */
   WASMFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Comma-separated webhook URLs told of rollout events. */
@@ -45,6 +47,7 @@ export interface ServerConfig {
   logLevel: z.output<typeof EnvSchema>['WASMFLEET_LOG_LEVEL'];
   adminToken: string | undefined;
   fanOutBatch: number;
+  debounceMs: number;
   publicUrl: string | undefined;
   webhooks: string[];
   webhookSecret: string | undefined;
@@ -74,6 +77,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     logLevel: e.WASMFLEET_LOG_LEVEL,
     adminToken: e.WASMFLEET_ADMIN_TOKEN,
     fanOutBatch: e.WASMFLEET_XDS_FANOUT_BATCH,
+    debounceMs: e.WASMFLEET_XDS_DEBOUNCE_MS,
     publicUrl: e.WASMFLEET_PUBLIC_URL,
     webhooks: (e.WASMFLEET_WEBHOOKS ?? '').split(',').map((u) => u.trim()).filter(Boolean),
     webhookSecret: e.WASMFLEET_WEBHOOK_SECRET,

@@ -57,6 +57,11 @@ export class RolloutResolver {
     private readonly log: (message: string) => void,
     /** Told of every rollout change heard on pub/sub, from any replica, with the rollout as loaded (SSE). */
     private readonly onRollout: (rollout: StoredRollout) => void = () => undefined,
+    /**
+     * How long a change waits for others before it is applied: rollouts that step together (many reach a
+     * step at once) then reach each stream in one response instead of one per rollout. 0: at once.
+     */
+    private readonly debounceMs = 0,
   ) {}
 
   /** The ECDS resolver: the rollout's view of its slot, or the plain slot when no rollout holds it. */
@@ -79,7 +84,9 @@ export class RolloutResolver {
     this.subscriber.on('message', (channel: string, id: string) => {
       if (channel !== this.store.channel) return;
       this.due.add(id);
-      if (this.due.size === 1) this.enqueue(() => this.reloadDue());
+      if (this.due.size > 1) return; // a reload is already due
+      if (this.debounceMs > 0) setTimeout(() => this.enqueue(() => this.reloadDue()), this.debounceMs);
+      else this.enqueue(() => this.reloadDue());
     });
     this.subscriber.on('ready', () => this.enqueue(() => this.loadAll()));
     await this.subscriber.subscribe(this.store.channel);
@@ -108,7 +115,9 @@ export class RolloutResolver {
    */
   private async reload(ids: string[]): Promise<void> {
     const loaded = await Promise.all(ids.map((id) => this.load(id)));
-    for (const serving of loaded) if (serving) this.apply(serving);
+    this.cache.notifyTogether(() => {
+      for (const serving of loaded) if (serving) this.apply(serving);
+    });
   }
 
   private async load(id: string): Promise<LoadedServing | undefined> {

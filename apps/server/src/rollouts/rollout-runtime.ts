@@ -28,6 +28,8 @@ export interface RolloutRuntimeOptions {
   /** Delivers rollout notifications (webhooks); undefined when there is no receiver. */
   notify: ((effect: NotifyEffect) => Promise<void>) | undefined;
   allowSelfApproval: boolean;
+  /** See RolloutResolver's debounceMs. */
+  debounceMs: number;
   log: (message: string) => void;
 }
 
@@ -45,7 +47,7 @@ export async function createRolloutRuntime(o: RolloutRuntimeOptions): Promise<Ro
   const scheduler = new BullmqRolloutScheduler(o.redis.duplicate({ maxRetriesPerRequest: null }), o.prefix, undefined, o.notify !== undefined);
   const service = new RolloutService(store, scheduler, { decide: { allowSelfApproval: o.allowSelfApproval }, log: o.log });
   const moduleCache = new ModuleCache({ dir: path.join(o.dataDir, 'modules') });
-  const resolver = new RolloutResolver(store, o.subscriber, o.cache, o.publicUrl, o.log, (r) => o.events.emit({ type: 'rollout', data: rolloutView(r) }));
+  const resolver = new RolloutResolver(store, o.subscriber, o.cache, o.publicUrl, o.log, (r) => o.events.emit({ type: 'rollout', data: rolloutView(r) }), o.debounceMs);
   await resolver.start();
   const watcher = new CandidateNackWatcher(store, service, o.nacks, o.log);
   scheduler.startWorker(
