@@ -4,11 +4,13 @@
 // each version change per (stream, slot) with its wall-clock arrival time, so the orchestrator can match
 // arrivals to the rollout transitions that caused them.
 //
-// Lean on purpose (one process, thousands of streams): protobufjs encode/decode of the discovery messages
-// without toObject, and the resources' Any payloads are never decoded.
+// Lean on purpose (one process, thousands of streams): responses are read and ACKs written by delta-wire.ts
+// (names, versions and nonces only; the resources' Any payloads are never decoded), checked against
+// protobufjs at start; the first request (node metadata) goes through protobufjs.
 import * as grpc from '@grpc/grpc-js';
 import { jsonToStruct, lookupType } from '@wasmfleet/envoy';
 import { authMetadata } from '../../testing/ecds-client.js';
+import { ackEncoder, checkAgainst, readDeltaResponse, type DeltaResponseView } from './delta-wire.js';
 import { simNode, type FromClient, type ToClient } from './model.js';
 
 const ECDS_SERVICE = 'envoy.service.extension.v3.ExtensionConfigDiscoveryService';
@@ -18,16 +20,17 @@ let ctor: grpc.ServiceClientConstructor | undefined;
 function leanClient(target: string, options: grpc.ChannelOptions): any {
   const req = lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
   const res = lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+  if (!ctor) checkAgainst((obj) => res.encode(obj).finish(), (buf) => req.decode(buf) as never, TEC_TYPE_URL);
   ctor ??= grpc.makeGenericClientConstructor(
     {
       DeltaExtensionConfigs: {
         path: `/${ECDS_SERVICE}/DeltaExtensionConfigs`,
         requestStream: true,
         responseStream: true,
-        requestSerialize: (obj: object) => Buffer.from(req.encode(obj).finish()),
+        requestSerialize: (obj: object) => (Buffer.isBuffer(obj) ? obj : Buffer.from(req.encode(obj).finish())),
         requestDeserialize: (buf: Buffer) => req.decode(buf),
         responseSerialize: (obj: object) => Buffer.from(res.encode(obj).finish()),
-        responseDeserialize: (buf: Buffer) => res.decode(buf),
+        responseDeserialize: readDeltaResponse,
       },
     },
     'ExtensionConfigDiscoveryService',
@@ -77,24 +80,25 @@ function versionId(v: string): number {
  * ACK writes of all the ones before it, and count its own backlog as the server's latency.
  */
 const acks: Array<[grpc.ClientDuplexStream<any, any>, string]> = [];
+const encodeAck = ackEncoder(TEC_TYPE_URL);
 function ack(call: grpc.ClientDuplexStream<any, any>, nonce: string): void {
   if (acks.push([call, nonce]) > 1) return;
   setImmediate(() => {
-    for (const [c, n] of acks.splice(0)) c.write({ type_url: TEC_TYPE_URL, response_nonce: n });
+    for (const [c, n] of acks.splice(0)) c.write(encodeAck(n));
   });
 }
 
 function openStream(client: any, index: number, token: string, clusters: number, slots: string[]): void {
   const call: grpc.ClientDuplexStream<any, any> = client.DeltaExtensionConfigs(authMetadata(token));
   calls[index] = call;
-  call.on('data', (res: any) => {
+  call.on('data', (res: DeltaResponseView) => {
     const at = wallNow();
     responses += 1;
-    for (const r of res.resources ?? []) {
-      const s = slotIndex.get(r.name as string);
+    for (const r of res.resources) {
+      const s = slotIndex.get(r.name);
       if (s === undefined) continue;
       const k = index * slotCount + s;
-      const v = versionId(r.version as string);
+      const v = versionId(r.version);
       const before = current[k]!;
       current[k] = v;
       if (before === -1) {
@@ -104,13 +108,13 @@ function openStream(client: any, index: number, token: string, clusters: number,
         changes.push(index, s, v, at);
       }
     }
-    for (const name of res.removed_resources ?? []) {
-      const s = slotIndex.get(name as string);
+    for (const name of res.removed) {
+      const s = slotIndex.get(name);
       if (s === undefined) continue;
       current[index * slotCount + s] = versionId('(removed)');
       changes.push(index, s, versionId('(removed)'), at);
     }
-    ack(call, res.nonce as string);
+    ack(call, res.nonce);
   });
   call.on('error', (err: Error) => {
     errors += 1;
