@@ -335,3 +335,35 @@ describe('DeltaSession: changes notified together', () => {
     expect(stream.sent.map(summary)).toEqual([['a@v2', 'b@v2', 'c@v2']]);
   });
 });
+
+describe('DeltaSession: coalesced sends of many sessions', () => {
+  it('a stream that fails to send does not keep the other sessions from their update', async () => {
+    const t = clock();
+    const cache = new ResourceCache({ now: t.now });
+    cache.set(res('a', 'v1'));
+    const open = (stream: FakeStream<DeltaResponse>, id: string) => {
+      const session = new DeltaSession({ stream, cache, typeUrl: TYPE_URL, nacks: new NackLedger(), now: t.now, nonce: nonces(), coalesceChanges: true });
+      session.handle(req({ node: node(id), resourceNamesSubscribe: ['a'] }));
+      return session;
+    };
+    let broken = false;
+    const failing = new FakeStream<DeltaResponse>(() => {
+      if (broken) throw new Error('stream reset');
+    });
+    const healthy = new FakeStream<DeltaResponse>();
+    open(failing, 'proxy-1');
+    open(healthy, 'proxy-2');
+    broken = true;
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    try {
+      cache.set(res('a', 'v2'));
+      await Promise.resolve();
+    } finally {
+      console.error = original;
+    }
+    expect(healthy.sent.map(summary)).toEqual([['a@v1'], ['a@v2']]);
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -155,7 +155,22 @@ export class DeltaSession {
     if (!this.coalesce) return this.push(this.node, [name], NOTHING_FORCED, pushLatency(this.cache, [name], this.now()));
     if (this.pending) return void this.pending.add(name);
     this.pending = new Set([name]);
-    queueMicrotask(() => this.sendPending());
+    if (DeltaSession.due.push(this) === 1) queueMicrotask(DeltaSession.sendDue);
+  }
+
+  /** Sessions with coalesced changes to send, all in one microtask (thousands may be due after one fan-out). */
+  private static readonly due: DeltaSession[] = [];
+
+  private static sendDue(this: void): void {
+    const due = DeltaSession.due.splice(0);
+    for (const session of due) {
+      try {
+        session.sendPending();
+      } catch (error) {
+        // One broken stream must not keep the others from their update (as in ResourceCache's fan-out).
+        console.error('xDS push failed:', error);
+      }
+    }
   }
 
   private sendPending(): void {
