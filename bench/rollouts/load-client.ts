@@ -4,39 +4,23 @@
 // each version change per (stream, slot) with its wall-clock arrival time, so the orchestrator can match
 // arrivals to the rollout transitions that caused them.
 //
-// Lean on purpose (one process, thousands of streams): responses are read and ACKs written by delta-wire.ts
-// (names, versions and nonces only; the resources' Any payloads are never decoded), checked against
-// protobufjs at start; the first request (node metadata) goes through protobufjs.
-import * as grpc from '@grpc/grpc-js';
+// Lean on purpose (one process, thousands of streams, on the server's CPUs): the streams are gRPC on bare
+// node:http2 (grpc-over-http2.ts), responses are read and ACKs written by delta-wire.ts (names, versions
+// and nonces only; the resources' Any payloads are never decoded), checked against protobufjs at start;
+// the first request (node metadata) goes through protobufjs.
+import type { ClientHttp2Session } from 'node:http2';
 import { jsonToStruct, lookupType } from '@wasmfleet/envoy';
-import { authMetadata } from '../../testing/ecds-client.js';
-import { ackEncoder, checkAgainst, readDeltaResponse, type DeltaResponseView } from './delta-wire.js';
+import { ackEncoder, checkAgainst, readDeltaResponse } from './delta-wire.js';
+import { connectHttp2, RawGrpcStream } from './grpc-over-http2.js';
 import { simNode, type FromClient, type ToClient } from './model.js';
 
 const ECDS_SERVICE = 'envoy.service.extension.v3.ExtensionConfigDiscoveryService';
 const TEC_TYPE_URL = 'type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig';
 
-let ctor: grpc.ServiceClientConstructor | undefined;
-function leanClient(target: string, options: grpc.ChannelOptions): any {
-  const req = lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
-  const res = lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
-  if (!ctor) checkAgainst((obj) => res.encode(obj).finish(), (buf) => req.decode(buf) as never, TEC_TYPE_URL);
-  ctor ??= grpc.makeGenericClientConstructor(
-    {
-      DeltaExtensionConfigs: {
-        path: `/${ECDS_SERVICE}/DeltaExtensionConfigs`,
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: (obj: object) => (Buffer.isBuffer(obj) ? obj : Buffer.from(req.encode(obj).finish())),
-        requestDeserialize: (buf: Buffer) => req.decode(buf),
-        responseSerialize: (obj: object) => Buffer.from(res.encode(obj).finish()),
-        responseDeserialize: readDeltaResponse,
-      },
-    },
-    'ExtensionConfigDiscoveryService',
-  );
-  return new ctor(target, grpc.credentials.createInsecure(), options);
-}
+const DELTA_PATH = `/${ECDS_SERVICE}/DeltaExtensionConfigs`;
+const requestType = lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+const responseType = lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+checkAgainst((obj) => responseType.encode(obj).finish(), (buf) => requestType.decode(buf) as never, TEC_TYPE_URL);
 
 function send(msg: FromClient): void {
   process.send?.(msg);
@@ -62,7 +46,7 @@ let ready = 0;
 let errors = 0;
 let responses = 0;
 let firstError: string | undefined;
-const calls: Array<grpc.ClientDuplexStream<any, any>> = [];
+const calls: RawGrpcStream[] = [];
 
 function versionId(v: string): number {
   let id = versionIds.get(v);
@@ -79,20 +63,21 @@ function versionId(v: string): number {
  * client holding thousands of streams would otherwise stamp the last message of a socket read late by the
  * ACK writes of all the ones before it, and count its own backlog as the server's latency.
  */
-const acks: Array<[grpc.ClientDuplexStream<any, any>, string]> = [];
+const acks: Array<[RawGrpcStream, string]> = [];
 const encodeAck = ackEncoder(TEC_TYPE_URL);
-function ack(call: grpc.ClientDuplexStream<any, any>, nonce: string): void {
+function ack(call: RawGrpcStream, nonce: string): void {
   if (acks.push([call, nonce]) > 1) return;
   setImmediate(() => {
     for (const [c, n] of acks.splice(0)) c.write(encodeAck(n));
   });
 }
 
-function openStream(client: any, index: number, token: string, clusters: number, slots: string[]): void {
-  const call: grpc.ClientDuplexStream<any, any> = client.DeltaExtensionConfigs(authMetadata(token));
+function openStream(session: ClientHttp2Session, index: number, token: string, clusters: number, slots: string[]): void {
+  const call: RawGrpcStream = new RawGrpcStream(session, DELTA_PATH, `Bearer ${token}`, { onMessage, onError });
   calls[index] = call;
-  call.on('data', (res: DeltaResponseView) => {
+  function onMessage(message: Buffer): void {
     const at = wallNow();
+    const res = readDeltaResponse(message);
     responses += 1;
     for (const r of res.resources) {
       const s = slotIndex.get(r.name);
@@ -115,17 +100,14 @@ function openStream(client: any, index: number, token: string, clusters: number,
       changes.push(index, s, versionId('(removed)'), at);
     }
     ack(call, res.nonce);
-  });
-  call.on('error', (err: Error) => {
+  }
+  function onError(err: Error): void {
     errors += 1;
     firstError ??= `stream ${index}: ${err.message}`;
-  });
+  }
   const node = simNode(index, clusters);
-  call.write({
-    node: { id: node.id, cluster: node.cluster, metadata: jsonToStruct(node.metadata) },
-    type_url: TEC_TYPE_URL,
-    resource_names_subscribe: slots,
-  });
+  const first = { node: { id: node.id, cluster: node.cluster, metadata: jsonToStruct(node.metadata) }, type_url: TEC_TYPE_URL, resource_names_subscribe: slots };
+  call.write(Buffer.from(requestType.encode(first).finish()));
 }
 
 async function open(msg: Extract<ToClient, { type: 'open' }>): Promise<void> {
@@ -134,15 +116,14 @@ async function open(msg: Extract<ToClient, { type: 'open' }>): Promise<void> {
   slotCount = msg.slots.length;
   current = new Int32Array(msg.streams * slotCount).fill(-1);
   held = new Uint16Array(msg.streams);
-  const clients: any[] = [];
+  const sessions: ClientHttp2Session[] = [];
   let opened = 0;
   while (opened < msg.streams) {
     const end = Math.min(msg.streams, opened + msg.batch);
     for (let i = opened; i < end; i++) {
       const ch = Math.floor(i / msg.perChannel);
-      // A distinct option per channel and no shared subchannel pool: each channel is its own HTTP/2 connection.
-      clients[ch] ??= leanClient(msg.target, { 'grpc.use_local_subchannel_pool': 1, 'wasmfleet.bench_channel': ch } as any);
-      openStream(clients[ch], i, msg.token, msg.clusters, msg.slots);
+      sessions[ch] ??= connectHttp2(msg.target); // one HTTP/2 connection per `perChannel` streams
+      openStream(sessions[ch], i, msg.token, msg.clusters, msg.slots);
     }
     opened = end;
     const deadline = performance.now() + msg.batchTimeoutMs;
