@@ -17,8 +17,12 @@ const EnvSchema = z.object({
   WASMFLEET_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('wf:'),
   WASMFLEET_DATA_DIR: z.string().min(1).default('.wasmfleet'),
   WASMFLEET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  /** Streams pushed per event-loop turn when a resource changes (see docs/benchmarks.md). */
-  WASMFLEET_XDS_FANOUT_BATCH: z.coerce.number().int().min(1).default(500),
+  /**
+   * Streams pushed per event-loop turn when a resource changes. Large enough that a rollout step's pushes
+   * all go out before the ACKs they trigger are read (those would delay the rest); small enough that a
+   * change seen by tens of thousands of streams still lets other requests in (see docs/benchmarks.md).
+   */
+  WASMFLEET_XDS_FANOUT_BATCH: z.coerce.number().int().min(1).default(5000),
   /** How long a rollout change waits for others before ECDS pushes it, so changes made together go out in one response per stream. */
   WASMFLEET_XDS_DEBOUNCE_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** Base URL proxies use to fetch modules from this server (direct mode). Default http://<bind>:<http port>. */
