@@ -5,12 +5,10 @@
 // arrivals to the rollout transitions that caused them.
 //
 // Lean on purpose (one process, thousands of streams, on the server's CPUs): the streams are gRPC on bare
-// node:http2 (grpc-over-http2.ts), responses are read and ACKs written by delta-wire.ts (names, versions
-// and nonces only; the resources' Any payloads are never decoded), checked against protobufjs at start;
-// the first request (node metadata) goes through protobufjs.
+// node:http2 (grpc-over-http2.ts), and messages are protobufjs instances read field by field (no toObject;
+// the resources' Any payloads are never unpacked).
 import type { ClientHttp2Session } from 'node:http2';
 import { jsonToStruct, lookupType } from '@wasmfleet/envoy';
-import { ackEncoder, checkAgainst, readDeltaResponse } from './delta-wire.js';
 import { connectHttp2, RawGrpcStream } from './grpc-over-http2.js';
 import { simNode, type FromClient, type ToClient } from './model.js';
 
@@ -20,7 +18,12 @@ const TEC_TYPE_URL = 'type.googleapis.com/envoy.config.core.v3.TypedExtensionCon
 const DELTA_PATH = `/${ECDS_SERVICE}/DeltaExtensionConfigs`;
 const requestType = lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
 const responseType = lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
-checkAgainst((obj) => responseType.encode(obj).finish(), (buf) => requestType.decode(buf) as never, TEC_TYPE_URL);
+
+interface DeltaResponseFields {
+  resources: Array<{ name: string; version: string }>;
+  removed_resources: string[];
+  nonce: string;
+}
 
 function send(msg: FromClient): void {
   process.send?.(msg);
@@ -64,7 +67,7 @@ function versionId(v: string): number {
  * ACK writes of all the ones before it, and count its own backlog as the server's latency.
  */
 const acks: Array<[RawGrpcStream, string]> = [];
-const encodeAck = ackEncoder(TEC_TYPE_URL);
+const encodeAck = (nonce: string) => Buffer.from(requestType.encode({ type_url: TEC_TYPE_URL, response_nonce: nonce }).finish());
 function ack(call: RawGrpcStream, nonce: string): void {
   if (acks.push([call, nonce]) > 1) return;
   setImmediate(() => {
@@ -77,7 +80,7 @@ function openStream(session: ClientHttp2Session, index: number, token: string, c
   calls[index] = call;
   function onMessage(message: Buffer): void {
     const at = wallNow();
-    const res = readDeltaResponse(message);
+    const res = responseType.decode(message) as unknown as DeltaResponseFields;
     responses += 1;
     for (const r of res.resources) {
       const s = slotIndex.get(r.name);
@@ -93,7 +96,7 @@ function openStream(session: ClientHttp2Session, index: number, token: string, c
         changes.push(index, s, v, at);
       }
     }
-    for (const name of res.removed) {
+    for (const name of res.removed_resources) {
       const s = slotIndex.get(name);
       if (s === undefined) continue;
       current[index * slotCount + s] = versionId('(removed)');
