@@ -15,8 +15,8 @@ import { RolloutResolver, proxyNodeOf } from '../../apps/server/dist/ecds/rollou
 import { artifactResource } from '../../apps/server/dist/rollouts/artifact-resource.js';
 import { assignmentForNode, canarySeed, parseRolloutSpec, wavesUpTo, type Assignment, type WasmRollout } from '@wasmfleet/rollout';
 import { DeltaSession, NackLedger, ResourceCache, type NodeInfo, type VersionedResource } from '@wasmfleet/xds';
-import { simNode } from './model.js';
-import { rolloutSpec, rolloutId, slotOf } from './scale.js';
+import { rolloutId, simNode, slotOf } from './model.js';
+import { rolloutSpec } from './scale.js';
 
 const TYPE_URL = 'type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig';
 const PUBLIC_URL = 'http://127.0.0.1:1';

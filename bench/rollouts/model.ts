@@ -19,6 +19,12 @@ export const WORKLOADS = [
 
 export const REGIONS = 5;
 
+/** Rollout k of the scale part: its id and the slot it holds. */
+export const NAMESPACE = 'bench';
+export const rolloutName = (k: number) => `r-${String(k).padStart(2, '0')}`;
+export const rolloutId = (k: number) => `${NAMESPACE}/${rolloutName(k)}`;
+export const slotOf = (k: number) => `wasmfleet.${NAMESPACE}.${rolloutName(k)}`;
+
 export const clusterName = (i: number) => `c-${String(i).padStart(4, '0')}`;
 
 export function clusterLabels(i: number): Record<string, string> {

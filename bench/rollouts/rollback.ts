@@ -11,8 +11,6 @@
 // version is applied and ACKed by every proxy:
 //   - server side: wasmfleet_xds_acks_total grows by one per proxy (GET /metrics, polled every 100 ms);
 //   - proxy side: each proxy's /config_dump shows the stable version again (polled in sweeps).
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { canarySeed, isCandidate } from '@wasmfleet/rollout';
 import { exampleFilterSha, startEchoUpstream, startProxy, type ProxyProcess, type TestHttpServer } from '../../testing/proxy-process.js';
@@ -20,9 +18,8 @@ import { startRedis } from '../../testing/redis-server.js';
 import { startServer } from '../../testing/server-process.js';
 import { mintToken } from '../../testing/tokens.js';
 import { cpuMs } from '../ecds/common.js';
-import { formatSummary, summarizeProfile } from '../ecds/profile-summary.js';
 import { api, dist, log, onCleanup, once, schedMs, sleep, track, until, wallNow, type Dist } from './harness.js';
-import { PROFILE_DIR } from './scale.js';
+import { serverProfile } from './server-profile.js';
 
 export interface RollbackOptions {
   processes: number;
@@ -106,10 +103,8 @@ export async function runRollback(o: RollbackOptions, modules: TestHttpServer): 
   const upstream = await startEchoUpstream();
   const closeUpstream = once(() => upstream.close());
   onCleanup(closeUpstream);
-  const execArgv = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=500'] : [];
-  if (o.cpuProf) mkdirSync(PROFILE_DIR, { recursive: true });
-  const profStart = Date.now();
-  const server = await startServer({ redisUrl: redisServer.url, execArgv, env: { WASMFLEET_SCRAPE_INTERVAL_MS: String(o.scrapeMs) } });
+  const profile = serverProfile(o.cpuProf);
+  const server = await startServer({ redisUrl: redisServer.url, execArgv: profile.execArgv, env: { WASMFLEET_SCRAPE_INTERVAL_MS: String(o.scrapeMs) } });
   track(server.child);
   const stopServer = once(async () => {
     if (server.child.exitCode !== null || server.child.signalCode !== null) return;
@@ -319,20 +314,9 @@ export async function runRollback(o: RollbackOptions, modules: TestHttpServer): 
   const serverCpuMs = cpuMs(serverPid) - serverCpu0;
   await Promise.all(fleet.map((p) => p.stop()));
   await stopServer();
-  let profileSummary: string | undefined;
-  if (o.cpuProf && existsSync(PROFILE_DIR)) {
-    const fresh = readdirSync(PROFILE_DIR)
-      .filter((f) => f.startsWith('CPU.') && f.endsWith('.cpuprofile'))
-      .map((f) => path.join(PROFILE_DIR, f))
-      .filter((f) => statSync(f).mtimeMs >= profStart)
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-    if (fresh) {
-      const named = path.join(PROFILE_DIR, 'server-rollback.cpuprofile');
-      renameSync(fresh, named);
-      const window: [number, number] = [tVerdict * 1000 + hrOffsetUs, wallEnd * 1000 + hrOffsetUs];
-      profileSummary = `${path.relative(process.cwd(), named)} (verdict → all back):\n${formatSummary(summarizeProfile(named, [window]))}`;
-    }
-  }
+  const window: [number, number] = [tVerdict * 1000 + hrOffsetUs, wallEnd * 1000 + hrOffsetUs];
+  const profileSummary = profile.summarize('server-rollback', 'verdict → all back', [window]);
+
   await stopRedis();
   await closeUpstream();
 

@@ -14,25 +14,20 @@
 //     → ECDS received (each stream the transition moves onto the candidate sees the new version).
 // Which streams a transition moves is computed with libs/rollout's assignment (the function the server uses),
 // so missing, unexpected and early updates are counted too.
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { assignmentForNode, canarySeed, parseRolloutSpec, wavesUpTo, type Assignment, type ProxyNode, type WasmRollout } from '@wasmfleet/rollout';
+import { parseRolloutSpec, type ProxyNode, type WasmRollout } from '@wasmfleet/rollout';
 import { exampleFilterSha, type TestHttpServer } from '../../testing/proxy-process.js';
 import { startRedis } from '../../testing/redis-server.js';
 import { startServer } from '../../testing/server-process.js';
 import { slotSpec } from '../../testing/slot-fixtures.js';
 import { mintToken } from '../../testing/tokens.js';
 import { cpuMs, rssKiB } from '../ecds/common.js';
-import { formatSummary, summarizeProfile } from '../ecds/profile-summary.js';
 import { api, dist, loadavg, log, onCleanup, once, schedMs, sleep, track, until, wallNow, withTimeout, type Dist } from './harness.js';
 import { LoadClient } from './load-client-handle.js';
-import { clusterLabels, clusterName, REGIONS, simNode, type FromClient } from './model.js';
+import { attribute, emptySamples, type AuditEntry, type Samples } from './attribution.js';
+import { clusterLabels, clusterName, NAMESPACE, REGIONS, rolloutId, rolloutName, simNode, slotOf } from './model.js';
 import { RolloutEvents, type RolloutView } from './rollout-events.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const PROFILE_DIR = path.join(here, 'profiles');
+import { serverProfile } from './server-profile.js';
 
 export interface ScaleOptions {
   clusters: number;
@@ -98,12 +93,8 @@ export interface ScaleResult {
   profileSummary?: string;
 }
 
-const NAMESPACE = 'bench';
 /** apps/server/src/rollouts/rollout-store.ts AUDIT_MAX_ENTRIES: the audit stream's cap. */
 const AUDIT_MAX_ENTRIES = 100_000;
-export const rolloutName = (k: number) => `r-${String(k).padStart(2, '0')}`;
-export const rolloutId = (k: number) => `${NAMESPACE}/${rolloutName(k)}`;
-export const slotOf = (k: number) => `wasmfleet.${NAMESPACE}.${rolloutName(k)}`;
 
 /** Targets and first waves vary by k mod 4, so the transitions touch from ~3% to ~67% of the streams. */
 export function rolloutSpec(k: number, round: number, o: Pick<ScaleOptions, 'clusters' | 'pauseS'>, moduleUrl: string, sha256: string, promoted: boolean) {
@@ -157,49 +148,6 @@ export function rolloutSpec(k: number, round: number, o: Pick<ScaleOptions, 'clu
   };
 }
 
-interface AuditEntry {
-  rolloutId: string;
-  action: string;
-  at: string;
-  before: { phase: string; revision: number; stepIndex: number };
-  after: { phase: string; revision: number; stepIndex: number };
-}
-
-interface Samples {
-  timerLeg: number[];
-  promoteLeg: number[];
-  pushPerStream: number[];
-  /** The same, split: the first wave (written by ValidationSucceeded, while other rollouts validate) and the later ones. */
-  pushFirstWave: number[];
-  pushLaterWaves: number[];
-  pushLast: number[];
-  e2ePerStream: number[];
-  e2eLast: number[];
-  validation: number[];
-  expected: number;
-  received: number;
-  missing: number;
-  unexpected: number;
-  early: number;
-}
-
-const emptySamples = (): Samples => ({
-  timerLeg: [],
-  promoteLeg: [],
-  pushPerStream: [],
-  pushFirstWave: [],
-  pushLaterWaves: [],
-  pushLast: [],
-  e2ePerStream: [],
-  e2eLast: [],
-  validation: [],
-  expected: 0,
-  received: 0,
-  missing: 0,
-  unexpected: 0,
-  early: 0,
-});
-
 /** Quantiles (as the upper bound of the bucket they fall in, ms) of the delta push latency histogram. */
 function histogramQuantiles(text: string): { count: number; p50?: number; p99?: number } {
   const buckets = [...text.matchAll(/^wasmfleet_xds_push_latency_seconds_bucket\{le="([^"]+)",kind="delta"\} (\d+)/gm)].map(
@@ -232,10 +180,8 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
   if (o.redisHz > 0) await redis.config('SET', 'hz', String(o.redisHz));
   const redisHz = Number(((await redis.config('GET', 'hz')) as string[])[1]);
 
-  const execArgv = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=500'] : [];
-  if (o.cpuProf) mkdirSync(PROFILE_DIR, { recursive: true });
-  const profStart = Date.now();
-  const server = await startServer({ redisUrl: redisServer.url, execArgv });
+  const profile = serverProfile(o.cpuProf);
+  const server = await startServer({ redisUrl: redisServer.url, execArgv: profile.execArgv });
   track(server.child);
   const stopServer = once(async () => {
     if (server.child.exitCode !== null || server.child.signalCode !== null) return;
@@ -395,7 +341,7 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
     for (let attempt = 0; attempt < 3; attempt++) {
       const dump = await client.dump();
       if (dump.errors > 0) log(`scale: ${dump.errors} stream errors, first: ${dump.firstError}`);
-      samples = attribute(round, dump, audits, specs, appliedAt);
+      samples = attribute({ round, dump, audits, specs, applied: appliedAt, nodes, rollouts: o.rollouts, pauseS: o.pauseS, promoteSent, candidateVersion: candidateVersion(round) });
       if (samples.missing === 0) break;
       log(`scale: round ${round}: ${samples.missing}/${samples.expected} expected updates not seen yet; waiting`);
       await sleep(2_000);
@@ -454,19 +400,8 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
   await events.stop();
   await client.kill();
   await stopServer();
-  let profileSummary: string | undefined;
-  if (o.cpuProf && existsSync(PROFILE_DIR)) {
-    const fresh = readdirSync(PROFILE_DIR)
-      .filter((f) => f.startsWith('CPU.') && f.endsWith('.cpuprofile'))
-      .map((f) => path.join(PROFILE_DIR, f))
-      .filter((f) => statSync(f).mtimeMs >= profStart)
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-    if (fresh) {
-      const named = path.join(PROFILE_DIR, 'server-scale.cpuprofile');
-      renameSync(fresh, named);
-      profileSummary = `${path.relative(process.cwd(), named)} (rounds only):\n${formatSummary(summarizeProfile(named, windows))}`;
-    }
-  }
+  const profileSummary = profile.summarize('server-scale', 'rounds only', windows);
+
   redis.disconnect();
   await stopRedis();
 
@@ -507,81 +442,4 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
     setupMs: opened.setupMs,
     ...(profileSummary && { profileSummary }),
   };
-
-  /** Matches the client's arrivals of revision `round` to the transitions that should have caused them. */
-  function attribute(
-    rnd: number,
-    dump: Extract<FromClient, { type: 'changes' }>,
-    audits: Map<string, AuditEntry[]>,
-    specsOf: Map<number, WasmRollout>,
-    applied: Map<string, number>,
-  ): Samples {
-    const s = emptySamples();
-    const want = dump.versions.indexOf(candidateVersion(rnd));
-    // First arrival of the candidate version per (stream, slot); other changes are unexpected.
-    const arrival = new Float64Array(streams * o.rollouts);
-    const c = dump.changes;
-    for (let i = 0; i < c.length; i += 4) {
-      const k = c[i]! * o.rollouts + c[i + 1]!;
-      if (c[i + 2] === want) {
-        if (arrival[k] === 0) arrival[k] = c[i + 3]!;
-      } else s.unexpected += 1;
-    }
-    for (let k = 0; k < o.rollouts; k++) {
-      const id = rolloutId(k);
-      const spec = specsOf.get(k)!;
-      const steps = spec.spec.strategy.steps;
-      const entries = audits.get(id) ?? [];
-      const validated = entries.find((e) => e.action === 'ValidationSucceeded');
-      if (validated) s.validation.push(Date.parse(validated.at) - applied.get(id)!);
-      const transitions = entries.filter((e) => ['ValidationSucceeded', 'Tick', 'Promote'].includes(e.action));
-      const seed = canarySeed(id, rnd);
-      const assignments = transitions.map((t): Assignment => ({
-        slot: slotOf(k),
-        rolloutId: id,
-        target: { clusters: spec.spec.target.clusters, workloads: spec.spec.target.workloads },
-        stable: null,
-        candidate: { revision: rnd, image: spec.spec.filter.image },
-        waves: t.after.phase === 'Succeeded' ? [{ share: 1 }] : wavesUpTo(steps, t.after.stepIndex),
-        seed,
-      }));
-      const at = transitions.map((t) => Date.parse(t.at));
-      const due = transitions.map((t, j) => {
-        if (t.action === 'Tick') return j > 0 ? at[j - 1]! + o.pauseS * 1000 : undefined;
-        if (t.action === 'Promote') return promoteSent.get(`${id}|${rnd}|${t.before.stepIndex}`);
-        return undefined;
-      });
-      transitions.forEach((t, j) => {
-        if (due[j] === undefined) return;
-        (t.action === 'Tick' ? s.timerLeg : s.promoteLeg).push(at[j]! - due[j]!);
-      });
-      const last = new Array<number>(transitions.length).fill(Number.NEGATIVE_INFINITY);
-      for (let i = 0; i < streams; i++) {
-        const got = arrival[i * o.rollouts + k]!;
-        const j = assignments.findIndex((a) => assignmentForNode(nodes[i]!, a).role === 'candidate');
-        if (j < 0) {
-          if (got !== 0) s.unexpected += 1; // untargeted, or never reached: must not get the candidate
-          continue;
-        }
-        s.expected += 1;
-        if (got === 0) {
-          s.missing += 1;
-          continue;
-        }
-        s.received += 1;
-        const push = got - at[j]!;
-        if (push < -2) s.early += 1; // the audit time has ms resolution
-        s.pushPerStream.push(push);
-        (transitions[j]!.action === 'ValidationSucceeded' ? s.pushFirstWave : s.pushLaterWaves).push(push);
-        last[j] = Math.max(last[j]!, push);
-        if (due[j] !== undefined) s.e2ePerStream.push(got - due[j]!);
-      }
-      last.forEach((l, j) => {
-        if (!Number.isFinite(l)) return;
-        s.pushLast.push(l);
-        if (due[j] !== undefined) s.e2eLast.push(l + at[j]! - due[j]!);
-      });
-    }
-    return s;
-  }
 }
