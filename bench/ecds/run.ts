@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { startRedis, type TestRedis } from '../../testing/redis-server.js';
 import { SERVER_MAIN, startServer } from '../../testing/server-process.js';
 import { slotSpec } from '../../testing/slot-fixtures.js';
+import { cliFlags, positiveInteger } from '../shared/cli-flags.js';
 import { IpcChild } from '../shared/ipc-child.js';
 import { cpuMs, openFilesLimit, rssKiB, sleep, tsxExecArgv, type FromClient, type Kind, type ToClient } from './common.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
@@ -58,22 +59,10 @@ function parseArgs(argv: string[]): Options {
   };
   let quick = false;
   let streamsGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const positive = (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: not a positive integer: ${v}`);
-      return n;
-    };
+  for (const { flag, arg: a, value, positive } of cliFlags(argv)) {
     switch (flag) {
       case '--streams':
-        o.streams = value().split(',').map(positive);
+        o.streams = value().split(',').map((v) => positiveInteger(flag, v));
         streamsGiven = true;
         break;
       case '--kinds':
@@ -86,10 +75,10 @@ function parseArgs(argv: string[]): Options {
         quick = true;
         break;
       case '--per-channel':
-        o.perChannel = positive(value());
+        o.perChannel = positive();
         break;
       case '--batch':
-        o.batch = positive(value());
+        o.batch = positive();
         break;
       case '--no-floor':
         o.floor = false;
@@ -101,10 +90,10 @@ function parseArgs(argv: string[]): Options {
         o.maxMinutes = Number(value());
         break;
       case '--repeat':
-        o.repeat = positive(value());
+        o.repeat = positive();
         break;
       case '--update-timeout-ms':
-        o.updateTimeoutMs = positive(value());
+        o.updateTimeoutMs = positive();
         break;
       case '-h':
       case '--help':

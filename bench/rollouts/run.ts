@@ -23,6 +23,7 @@ import { availableParallelism } from 'node:os';
 import { PROXY_MAIN, startModuleServer } from '../../testing/proxy-process.js';
 import { SERVER_MAIN } from '../../testing/server-process.js';
 import { openFilesLimit } from '../ecds/common.js';
+import { cliFlags } from '../shared/cli-flags.js';
 import { cleanupAll, fmt, killAll, log, onCleanup, once, type Dist } from './harness.js';
 import { runRollback, type RollbackOptions, type RollbackResult } from './rollback.js';
 import { runScale, type ScaleOptions, type ScaleResult } from './scale.js';
@@ -46,19 +47,7 @@ function parseArgs(argv: string[]): Options {
   };
   const given = new Set<string>();
   const rest: Array<() => void> = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const positive = (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: not a positive integer: ${v}`);
-      return n;
-    };
+  for (const { flag, arg: a, value, positive, number } of cliFlags(argv)) {
     given.add(flag);
     switch (flag) {
       case '--quick':
@@ -69,35 +58,30 @@ function parseArgs(argv: string[]): Options {
         o.only = v;
         break;
       }
-      case '--clusters': { const v = positive(value()); rest.push(() => (o.scale.clusters = v)); break; }
-      case '--per-cluster': { const v = positive(value()); rest.push(() => (o.scale.perCluster = v)); break; }
-      case '--rollouts': { const v = positive(value()); rest.push(() => (o.scale.rollouts = v)); break; }
-      case '--rounds': { const v = positive(value()); rest.push(() => (o.scale.rounds = v)); break; }
-      case '--warmup-rounds': {
-        const v = Number(value());
-        if (!Number.isInteger(v) || v < 0) throw new Error(`--warmup-rounds: not an integer ≥ 0: ${v}`);
-        rest.push(() => (o.scale.warmupRounds = v));
-        break;
-      }
-      case '--pause-s': { const v = positive(value()); rest.push(() => (o.scale.pauseS = v)); break; }
-      case '--per-channel': { const v = positive(value()); rest.push(() => (o.scale.perChannel = v)); break; }
-      case '--batch': { const v = positive(value()); rest.push(() => (o.scale.batch = v)); break; }
+      case '--clusters': { const v = positive(); rest.push(() => (o.scale.clusters = v)); break; }
+      case '--per-cluster': { const v = positive(); rest.push(() => (o.scale.perCluster = v)); break; }
+      case '--rollouts': { const v = positive(); rest.push(() => (o.scale.rollouts = v)); break; }
+      case '--rounds': { const v = positive(); rest.push(() => (o.scale.rounds = v)); break; }
+      case '--warmup-rounds': { const v = number(0, true); rest.push(() => (o.scale.warmupRounds = v)); break; }
+      case '--pause-s': { const v = positive(); rest.push(() => (o.scale.pauseS = v)); break; }
+      case '--per-channel': { const v = positive(); rest.push(() => (o.scale.perChannel = v)); break; }
+      case '--batch': { const v = positive(); rest.push(() => (o.scale.batch = v)); break; }
       case '--no-fill-audit': rest.push(() => (o.scale.fillAudit = false)); break;
       case '--fill-audit': rest.push(() => (o.scale.fillAudit = true)); break;
-      case '--processes': { const v = positive(value()); rest.push(() => (o.rollback.processes = v)); break; }
-      case '--replicas': { const v = positive(value()); rest.push(() => (o.rollback.replicas = v)); break; }
+      case '--processes': { const v = positive(); rest.push(() => (o.rollback.processes = v)); break; }
+      case '--replicas': { const v = positive(); rest.push(() => (o.rollback.replicas = v)); break; }
       case '--share': {
-        const v = positive(value());
+        const v = positive();
         if (v > 100) throw new Error('--share: 1-100');
         rest.push(() => (o.rollback.share = v));
         break;
       }
-      case '--scrape-ms': { const v = positive(value()); rest.push(() => (o.rollback.scrapeMs = v)); break; }
-      case '--rps': { const v = positive(value()); rest.push(() => (o.rollback.rps = v)); break; }
-      case '--sweep-concurrency': { const v = positive(value()); rest.push(() => (o.rollback.sweepConcurrency = v)); break; }
+      case '--scrape-ms': { const v = positive(); rest.push(() => (o.rollback.scrapeMs = v)); break; }
+      case '--rps': { const v = positive(); rest.push(() => (o.rollback.rps = v)); break; }
+      case '--sweep-concurrency': { const v = positive(); rest.push(() => (o.rollback.sweepConcurrency = v)); break; }
       case '--cpu-prof': rest.push(() => (o.scale.cpuProf = o.rollback.cpuProf = true)); break;
       case '--stagger-ms': { const v = Number(value()); rest.push(() => (o.scale.staggerMs = v)); break; }
-      case '--redis-hz': { const v = positive(value()); rest.push(() => (o.scale.redisHz = o.rollback.redisHz = v)); break; }
+      case '--redis-hz': { const v = positive(); rest.push(() => (o.scale.redisHz = o.rollback.redisHz = v)); break; }
       case '--max-minutes': { const v = Number(value()); rest.push(() => (o.maxMinutes = v)); break; }
       case '-h':
       case '--help':
