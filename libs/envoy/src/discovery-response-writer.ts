@@ -2,10 +2,7 @@
 // (DiscoveryResponse, DeltaDiscoveryResponse). A pushed resource is the same bytes for thousands of streams,
 // so its encoded field is built once per resource object (WeakMap) and only copied afterwards; the generic
 // protobufjs path re-encoded it per stream. Field numbers: envoy/service/discovery/v3/discovery.proto.
-import protobuf from 'protobufjs';
 import type { AnyMessage, DeltaResource, DeltaResponse, SotwResponse } from '@wasmfleet/xds';
-
-const { Writer } = protobuf;
 
 // Tags: (field number << 3) | wire type 2 (length-delimited).
 const TAG = { f1: 10, f2: 18, f3: 26, f4: 34, f5: 42, f6: 50 } as const;
@@ -15,7 +12,7 @@ const anyBytes = new WeakMap<AnyMessage, Uint8Array>();
 function encodedAny(any: AnyMessage): Uint8Array {
   let bytes = anyBytes.get(any);
   if (!bytes) {
-    bytes = Writer.create().uint32(TAG.f1).string(any.typeUrl).uint32(TAG.f2).bytes(any.value).finish();
+    bytes = new FieldList().add(TAG.f1, any.typeUrl).add(TAG.f2, any.value).finish();
     anyBytes.set(any, bytes);
   }
   return bytes;
@@ -26,14 +23,14 @@ const resourceBytes = new WeakMap<AnyMessage, { name: string; version: string; b
 function encodedResource(r: DeltaResource): Uint8Array {
   const hit = resourceBytes.get(r.resource);
   if (hit && hit.name === r.name && hit.version === r.version) return hit.bytes;
-  const bytes = Writer.create().uint32(TAG.f1).string(r.version).uint32(TAG.f2).bytes(encodedAny(r.resource)).uint32(TAG.f3).string(r.name).finish();
+  const bytes = new FieldList().add(TAG.f1, r.version).add(TAG.f2, encodedAny(r.resource)).add(TAG.f3, r.name).finish();
   resourceBytes.set(r.resource, { name: r.name, version: r.version, bytes });
   return bytes;
 }
 
 /**
- * One response, assembled by hand: a few length-delimited fields around resource bytes that are already
- * encoded. Sized first, then written into one buffer: no per-field writer operations, and the type URL's
+ * A message of length-delimited fields, assembled by hand: sized first, then written into one buffer (no
+ * per-field writer operations). Responses wrap resource bytes that are already encoded, and the type URL's
  * bytes (the same on every response) are encoded once.
  */
 class FieldList {

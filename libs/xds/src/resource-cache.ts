@@ -129,14 +129,7 @@ export class ResourceCache {
 
   /** The known nodes of the watches of `name`, wildcard watches included (each node once). */
   watchedNodes(name: string): Set<NodeInfo> {
-    const nodes = new Set<NodeInfo>();
-    for (const key of name === WILDCARD ? [name] : [name, WILDCARD]) {
-      for (const scope of this.watchers.get(key)?.values() ?? []) {
-        const node = scope?.();
-        if (node) nodes.add(node);
-      }
-    }
-    return nodes;
+    return new Set(this.nodeIndexOf(name).byNode.keys());
   }
 
   /** Number of listeners on `name` (or WILDCARD); for tests and metrics. */
