@@ -14,7 +14,7 @@
 //
 // Needs `npx tsc -b` first (runs apps/server/dist/main.js) and redis-server on PATH.
 // Markdown table on stdout; progress on stderr.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { startRedis, type TestRedis } from '../../testing/redis-server.js';
 import { SERVER_MAIN, startServer } from '../../testing/server-process.js';
 import { slotSpec } from '../../testing/slot-fixtures.js';
+import { killTracked, track } from '../shared/children.js';
 import { cliFlags, positiveInteger } from '../shared/cli-flags.js';
 import { IpcChild } from '../shared/ipc-child.js';
 import { cpuMs, openFilesLimit, rssKiB, sleep, tsxExecArgv, type FromClient, type Kind, type ToClient } from './common.js';
@@ -108,18 +109,8 @@ function parseArgs(argv: string[]): Options {
 }
 
 // ---- child bookkeeping: everything started is killed at the end, whatever happens --------------------
-const children = new Set<ChildProcess>();
 let redis: TestRedis | undefined;
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
+const killAll = killTracked;
 
 process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -34,6 +34,7 @@ import { cpuMs, sleep, tsxExecArgv } from '../ecds/common.js';
 import { summarizeProfile } from '../ecds/profile-summary.js';
 import { MICRO_CASES, MICRO_CONCURRENCY, type MicroCaseResult } from './filter-micro.js';
 import { parseArgs, type Options } from './options.js';
+import { alive, killTracked, track } from '../shared/children.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const UPSTREAM = path.join(here, 'upstream.ts');
@@ -44,19 +45,10 @@ const PROFILE_DIR = path.join(here, 'profiles');
 const TARGET_US = 30;
 
 // ---- child bookkeeping: everything started is killed at the end, whatever happens --------------------
-const children = new Set<ChildProcess>();
 let specDir: string | undefined;
 
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
 function killAll(): void {
-  for (const child of children) if (alive(child)) child.kill('SIGKILL');
+  killTracked();
   if (specDir) rmSync(specDir, { recursive: true, force: true });
   specDir = undefined;
 }

@@ -1,16 +1,11 @@
 // Process bookkeeping, logging and small helpers shared by the rollout benchmark's parts. Every child the
 // benchmark starts is registered here and killed at exit, on a signal, on failure and by the watchdog.
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { killTracked, track } from '../shared/children.js';
 
-const children = new Set<ChildProcess>();
 const cleanups = new Set<() => Promise<void> | void>();
 
-export function track<T extends ChildProcess>(child: T): T {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
+export { track };
 
 /** `fn` run at most once; later calls get the first call's promise (stop functions are called from cleanups too). */
 export function once<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -24,9 +19,7 @@ export function onCleanup(fn: () => Promise<void> | void): () => void {
   return () => cleanups.delete(fn);
 }
 
-export function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
+export const killAll = killTracked;
 
 /** Runs the cleanups (each bounded to 5 s) and kills every child that is left. */
 export async function cleanupAll(): Promise<void> {
