@@ -10,9 +10,18 @@ export interface RawGrpcStreamHandlers {
   onError(error: Error): void;
 }
 
-/** One HTTP/2 connection (grpc-js' channel) to `target` (`host:port`). */
+/**
+ * Envoy's default HTTP/2 flow-control windows (Http2ProtocolOptions initial_stream_window_size and
+ * initial_connection_window_size: 256 MiB each). With node:http2's default 64 KiB connection window, a
+ * burst of responses to the 100 streams of one connection stalled until the client's WINDOW_UPDATEs got
+ * through the server's backlog of ACKs, and the benchmark measured that instead of the control plane.
+ */
+const ENVOY_WINDOW_BYTES = 256 * 1024 * 1024;
+
+/** One HTTP/2 connection (grpc-js' channel) to `target` (`host:port`), with Envoy's flow-control windows. */
 export function connectHttp2(target: string): http2.ClientHttp2Session {
-  const session = http2.connect(`http://${target}`);
+  const session = http2.connect(`http://${target}`, { settings: { initialWindowSize: ENVOY_WINDOW_BYTES } });
+  session.once('connect', () => session.setLocalWindowSize(ENVOY_WINDOW_BYTES));
   session.on('error', () => undefined); // each stream reports its own failure
   return session;
 }
