@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       redisPrefix: config.redisPrefix,
       adminToken,
       fanOutBatch: config.fanOutBatch,
-      debounceMs: config.debounceMs,
+      debounce: config.debounce,
       dataDir: config.dataDir,
       // Known before listening unless the port is 0; then setPublicUrl() below supplies it.
       ...((config.publicUrl || config.httpPort !== 0) && { publicUrl: config.publicUrl ?? `http://${hostOf(config.bind)}:${config.httpPort}` }),

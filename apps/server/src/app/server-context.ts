@@ -5,6 +5,7 @@ import { BearerTokenVerifier } from '../auth/bearer-token.js';
 import { createAuth } from '../auth/create-auth.js';
 import type { TokenService } from '../auth/token-service.js';
 import { EcdsGrpcServer, type EcdsStreamCounter } from '../ecds/ecds-grpc-server.js';
+import type { ChangeDebounceOptions } from '../ecds/change-debounce.js';
 import { SlotCacheSync } from '../ecds/slot-cache-sync.js';
 import type { HealthProbe } from '../http/health.controller.js';
 import { DirectStatsScraper } from '../health/direct-stats-scraper.js';
@@ -36,8 +37,8 @@ export interface ServerContextOptions {
   redisPrefix: string;
   adminToken: string;
   fanOutBatch: number;
-  /** See WASMFLEET_XDS_DEBOUNCE_MS. */
-  debounceMs: number;
+  /** See WASMFLEET_XDS_DEBOUNCE_MS and WASMFLEET_XDS_DEBOUNCE_MAX_MS. */
+  debounce: ChangeDebounceOptions;
   dataDir: string;
   publicUrl?: string;
   webhooks: string[];
@@ -92,7 +93,7 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
   let publicUrl = opts.publicUrl ?? '';
   const events = new ServerEvents();
   const rollouts = await createRolloutRuntime({
-    debounceMs: opts.debounceMs,
+    debounce: opts.debounce,
     redis,
     subscriber,
     prefix: opts.redisPrefix,

@@ -23,8 +23,12 @@ const EnvSchema = z.object({
    * change seen by tens of thousands of streams still lets other requests in (see docs/benchmarks.md).
    */
   WASMFLEET_XDS_FANOUT_BATCH: z.coerce.number().int().min(1).default(5000),
-  /** How long a rollout change waits for others before ECDS pushes it, so changes made together go out in one response per stream. */
-  WASMFLEET_XDS_DEBOUNCE_MS: z.coerce.number().int().min(0).max(1_000).default(20),
+  /**
+   * Rollout changes wait until none was made for this long before ECDS pushes them, so changes made together
+   * go out in one response per stream; at most WASMFLEET_XDS_DEBOUNCE_MAX_MS after the first (see ChangeDebounce).
+   */
+  WASMFLEET_XDS_DEBOUNCE_MS: z.coerce.number().int().min(0).max(1_000).default(10),
+  WASMFLEET_XDS_DEBOUNCE_MAX_MS: z.coerce.number().int().min(0).max(10_000).default(50),
   /** Base URL proxies use to fetch modules from this server (direct mode). Default http://<bind>:<http port>. */
   WASMFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Comma-separated webhook URLs told of rollout events. */
@@ -51,7 +55,7 @@ export interface ServerConfig {
   logLevel: z.output<typeof EnvSchema>['WASMFLEET_LOG_LEVEL'];
   adminToken: string | undefined;
   fanOutBatch: number;
-  debounceMs: number;
+  debounce: { quietMs: number; maxMs: number };
   publicUrl: string | undefined;
   webhooks: string[];
   webhookSecret: string | undefined;
@@ -81,7 +85,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     logLevel: e.WASMFLEET_LOG_LEVEL,
     adminToken: e.WASMFLEET_ADMIN_TOKEN,
     fanOutBatch: e.WASMFLEET_XDS_FANOUT_BATCH,
-    debounceMs: e.WASMFLEET_XDS_DEBOUNCE_MS,
+    debounce: { quietMs: e.WASMFLEET_XDS_DEBOUNCE_MS, maxMs: e.WASMFLEET_XDS_DEBOUNCE_MAX_MS },
     publicUrl: e.WASMFLEET_PUBLIC_URL,
     webhooks: (e.WASMFLEET_WEBHOOKS ?? '').split(',').map((u) => u.trim()).filter(Boolean),
     webhookSecret: e.WASMFLEET_WEBHOOK_SECRET,

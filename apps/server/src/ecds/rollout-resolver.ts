@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import { AssignmentEvaluator, CanaryIndex, type Assignment, type ProxyNode } from '@wasmfleet/rollout';
 import type { NodeInfo, ResourceCache, VersionedResource } from '@wasmfleet/xds';
 import { artifactResource } from '../rollouts/artifact-resource.js';
-import type { RolloutStore, StoredRollout } from '../rollouts/rollout-store.js';
+import { parseChange, type RolloutStore, type StoredRollout } from '../rollouts/rollout-store.js';
+import { ChangeDebounce, type ChangeDebounceOptions } from './change-debounce.js';
 
 interface SlotServing {
   rolloutId: string;
@@ -46,8 +47,9 @@ export class RolloutResolver {
   /** Built resources by rollout, revision and sha256: specs of a revision never change. */
   private readonly built = new Map<string, VersionedResource | undefined>();
   private chain: Promise<void> = Promise.resolve();
-  /** Rollouts changed (pub/sub) and not reloaded yet. */
+  /** Rollouts changed (pub/sub), their batch sent, and not reloaded yet. */
   private readonly due = new Set<string>();
+  private readonly debounce: ChangeDebounce<string>;
 
   constructor(
     private readonly store: RolloutStore,
@@ -58,11 +60,17 @@ export class RolloutResolver {
     /** Told of every rollout change heard on pub/sub, from any replica, with the rollout as loaded (SSE). */
     private readonly onRollout: (rollout: StoredRollout) => void = () => undefined,
     /**
-     * How long a change waits for others before it is applied: rollouts that step together (many reach a
-     * step at once) then reach each stream in one response instead of one per rollout. 0: at once.
+     * How long changes wait for others before they are applied: rollouts that step together (many reach a
+     * step at once) then reach each stream in one response instead of one per rollout. quietMs 0: at once.
      */
-    private readonly debounceMs = 0,
-  ) {}
+    debounce: ChangeDebounceOptions = { quietMs: 0, maxMs: 0 },
+  ) {
+    this.debounce = new ChangeDebounce((ids) => {
+      const queued = this.due.size > 0; // a reload that has not started yet takes these too
+      for (const id of ids) this.due.add(id);
+      if (!queued) this.enqueue(() => this.reloadDue());
+    }, debounce);
+  }
 
   /** The ECDS resolver: the rollout's view of its slot, or the plain slot when no rollout holds it. */
   readonly resolve = (node: NodeInfo, name: string, base: VersionedResource | undefined): VersionedResource | undefined => {
@@ -81,12 +89,10 @@ export class RolloutResolver {
   }
 
   async start(): Promise<void> {
-    this.subscriber.on('message', (channel: string, id: string) => {
+    this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.store.channel) return;
-      this.due.add(id);
-      if (this.due.size > 1) return; // a reload is already due
-      if (this.debounceMs > 0) setTimeout(() => this.enqueue(() => this.reloadDue()), this.debounceMs);
-      else this.enqueue(() => this.reloadDue());
+      const change = parseChange(message);
+      this.debounce.add(change.id, change.at);
     });
     this.subscriber.on('ready', () => this.enqueue(() => this.loadAll()));
     await this.subscriber.subscribe(this.store.channel);

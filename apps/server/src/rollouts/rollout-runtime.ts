@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { ModuleCache } from '@wasmfleet/oci';
 import type { NackLedger, NackRecord, ResourceCache } from '@wasmfleet/xds';
 import type { ServerEvents } from '../app/server-events.js';
+import type { ChangeDebounceOptions } from '../ecds/change-debounce.js';
 import { RolloutResolver } from '../ecds/rollout-resolver.js';
 import { BullmqRolloutScheduler } from './bullmq-rollout-scheduler.js';
 import { CandidateNackWatcher } from './candidate-nack-watcher.js';
@@ -28,8 +29,8 @@ export interface RolloutRuntimeOptions {
   /** Delivers rollout notifications (webhooks); undefined when there is no receiver. */
   notify: ((effect: NotifyEffect) => Promise<void>) | undefined;
   allowSelfApproval: boolean;
-  /** See RolloutResolver's debounceMs. */
-  debounceMs: number;
+  /** See RolloutResolver's debounce. */
+  debounce: ChangeDebounceOptions;
   log: (message: string) => void;
 }
 
@@ -47,7 +48,7 @@ export async function createRolloutRuntime(o: RolloutRuntimeOptions): Promise<Ro
   const scheduler = new BullmqRolloutScheduler(o.redis.duplicate({ maxRetriesPerRequest: null }), o.prefix, undefined, o.notify !== undefined);
   const service = new RolloutService(store, scheduler, { decide: { allowSelfApproval: o.allowSelfApproval }, log: o.log });
   const moduleCache = new ModuleCache({ dir: path.join(o.dataDir, 'modules') });
-  const resolver = new RolloutResolver(store, o.subscriber, o.cache, o.publicUrl, o.log, (r) => o.events.emit({ type: 'rollout', data: rolloutView(r) }), o.debounceMs);
+  const resolver = new RolloutResolver(store, o.subscriber, o.cache, o.publicUrl, o.log, (r) => o.events.emit({ type: 'rollout', data: rolloutView(r) }), o.debounce);
   await resolver.start();
   const watcher = new CandidateNackWatcher(store, service, o.nacks, o.log);
   scheduler.startWorker(

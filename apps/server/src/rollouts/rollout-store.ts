@@ -6,7 +6,7 @@
 //   <p>rollouts                  set of rollout ids
 //   <p>slot-owner:<slot>         the rollout that holds the slot
 //   <p>audit                     stream of audit entries (capped)
-//   <p>rollouts:changes          pub/sub channel; the message is the rollout id
+//   <p>rollouts:changes          pub/sub channel; the message is `<rollout id>\n<commit time, ISO 8601>` (see parseChange)
 import type { Redis } from 'ioredis';
 import type { Assignment, RolloutStatus, WasmRollout } from '@wasmfleet/rollout';
 
@@ -29,7 +29,7 @@ redis.call('SADD', idsKey, id)
 for i = 12, #ARGV do
   redis.call('XADD', auditKey, 'MAXLEN', '~', auditMax, '*', 'entry', ARGV[i])
 end
-redis.call('PUBLISH', channel, id)
+redis.call('PUBLISH', channel, id .. '\\n' .. now)
 return {'ok', version}
 `;
 
@@ -55,6 +55,12 @@ export interface Commit {
 }
 
 export const AUDIT_MAX_ENTRIES = 100_000;
+
+/** A message of the changes channel: which rollout, and when the change was committed (epoch ms, NaN if unknown). */
+export function parseChange(message: string): { id: string; at: number } {
+  const cut = message.lastIndexOf('\n');
+  return cut < 0 ? { id: message, at: Number.NaN } : { id: message.slice(0, cut), at: Date.parse(message.slice(cut + 1)) };
+}
 
 export class RolloutStore {
   readonly channel: string;
