@@ -118,6 +118,7 @@ async function server(): Promise<Result> {
   return measure(fleet, async (a) => {
     current.set(a.rolloutId, a);
     subscriber.emit('message', 'rollouts', a.rolloutId);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the debounce (quiet 0) hands the batch on in a timer
     await resolver.settled();
   });
 }
