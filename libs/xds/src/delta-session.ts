@@ -13,7 +13,7 @@ import {
   type SessionOptions,
 } from './session-support.js';
 import { Subscriptions } from './subscriptions.js';
-import type { DeltaRequest, DeltaResource, DeltaResponse, NodeInfo, VersionedResource, XdsObserver, XdsStream } from './types.js';
+import type { DeltaRequest, DeltaResource, DeltaResponse, NodeInfo, XdsObserver, XdsStream } from './types.js';
 import { HeldVersions } from './version-digest.js';
 
 const WILDCARD_NAME = '*';
@@ -136,8 +136,7 @@ export class DeltaSession {
     if (!response) return; // stale or already answered: only the subscription part counts
     this.inFlight.delete(request.responseNonce);
     if (!request.errorDetail) {
-      const names = [...response.resources.map(([name]) => name), ...response.removed];
-      this.observer?.onAck?.({ kind: 'delta', node, names });
+      this.observer?.onAck?.({ kind: 'delta', node, names: response.names });
       return;
     }
     applyNack(response, this.held, {
@@ -185,35 +184,42 @@ export class DeltaSession {
    * is `forced`), and removes each the client holds that this node no longer sees.
    */
   private push(node: NodeInfo, names: ReadonlySet<string> | readonly [string], forced: ReadonlySet<string>, latencyMs: number | undefined): void {
-    const changed: Array<[string, VersionedResource]> = [];
-    const removed: string[] = [];
+    // Allocated only when there is something to send: a fan-out asks many streams that need nothing.
+    let carried: SentResponse['carried'] | undefined;
+    let resources: DeltaResource[] | undefined;
+    let removed: string[] | undefined;
     for (const name of names) {
       if (!this.subscriptions.covers(name)) continue;
       const resource = this.cache.resolve(node, name);
       if (!resource) {
-        if (this.held.has(name)) removed.push(name);
+        if (this.held.has(name)) (removed ??= []).push(name);
         continue;
       }
-      if (!forced.has(name) && this.held.get(name) === resource.version) continue;
+      const before = this.held.get(name);
+      if (!forced.has(name) && before === resource.version) continue;
       if (this.nacks.isNacked(node.id, name, resource.version)) continue;
-      changed.push([name, resource]);
+      (carried ??= []).push([name, resource.version, before]);
+      (resources ??= []).push({ name, version: resource.version, resource: resource.resource });
     }
-    if (changed.length === 0 && removed.length === 0) return;
+    if (!carried && !removed) return;
 
-    const previous = new Map<string, string | undefined>();
-    const carried: Array<readonly [string, string]> = [];
-    const resources: DeltaResource[] = [];
-    for (const [name, resource] of changed) {
-      previous.set(name, this.held.get(name));
-      this.held.set(name, resource.version);
-      carried.push([name, resource.version]);
-      resources.push({ name, version: resource.version, resource: resource.resource });
+    const sent: string[] = [];
+    if (carried) {
+      for (const [name, version] of carried) {
+        this.held.set(name, version);
+        sent.push(name);
+      }
     }
-    for (const name of removed) this.held.delete(name);
+    if (removed) {
+      for (const name of removed) {
+        this.held.delete(name);
+        sent.push(name);
+      }
+    }
     const nonce = this.nonce();
-    this.remember({ nonce, resources: carried, removed, previous });
-    this.stream.send({ systemVersionInfo: this.held.digest(), resources, removedResources: removed, typeUrl: this.typeUrl, nonce });
-    if (this.observer?.onPush) this.observer.onPush({ kind: 'delta', node, names: [...changed.map(([name]) => name), ...removed], latencyMs });
+    this.remember({ nonce, carried: carried ?? [], names: sent });
+    this.stream.send({ systemVersionInfo: this.held.digest(), resources: resources ?? [], removedResources: removed ?? [], typeUrl: this.typeUrl, nonce });
+    this.observer?.onPush?.({ kind: 'delta', node, names: sent, latencyMs });
   }
 
   private remember(response: SentResponse): void {

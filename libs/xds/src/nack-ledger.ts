@@ -58,6 +58,7 @@ export class NackLedger {
 
   /** O(1): did `nodeId` refuse `version` of `name`? */
   isNacked(nodeId: string, name: string, version: string): boolean {
+    if (this.refused.size === 0) return false; // the usual case: no key to build for every push
     return this.refused.get(refusedKey(nodeId, name))?.has(version) ?? false;
   }
 

@@ -66,12 +66,10 @@ export interface SessionOptions<Res> {
 /** One response as sent: what it carried and what the client held before it, to undo on NACK. */
 export interface SentResponse {
   nonce: string;
-  /** (name, version) pairs the response carried. */
-  resources: Array<readonly [string, string]>;
-  /** Names the response removed (Delta only). */
-  removed: string[];
-  /** The client's version of each carried name before the response; undefined when it had none. */
-  previous: Map<string, string | undefined>;
+  /** Each name the response carried, its version, and the client's version before it (undefined: none). */
+  carried: Array<readonly [name: string, version: string, before: string | undefined]>;
+  /** The names carried, then those removed (Delta only): what observers hear of, built once per response. */
+  names: string[];
 }
 
 /**
@@ -84,12 +82,11 @@ export function applyNack(
   context: { kind: StreamKind; node: NodeInfo; message: string; at: number; nacks: NackLedger; observer?: XdsObserver },
 ): void {
   const { kind, node, message, at, nacks, observer } = context;
-  for (const [name, version] of response.resources) {
+  for (const [name, version, before] of response.carried) {
     const record: NackRecord = { nodeId: node.id, cluster: node.cluster, name, version, message, at };
     nacks.record(record);
     observer?.onNack?.({ kind, record });
     if (held.get(name) !== version) continue; // a later response already moved this name on
-    const before = response.previous.get(name);
     if (before === undefined) held.delete(name);
     else held.set(name, before);
   }

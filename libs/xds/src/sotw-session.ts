@@ -78,9 +78,8 @@ export class SotwSession {
   }
 
   private answer(node: NodeInfo, response: SentResponse, request: SotwRequest): void {
-    const names = response.resources.map(([name]) => name);
     if (!request.errorDetail) {
-      this.observer?.onAck?.({ kind: 'sotw', node, names });
+      this.observer?.onAck?.({ kind: 'sotw', node, names: response.names });
       return;
     }
     applyNack(response, this.held, {
@@ -138,18 +137,14 @@ export class SotwSession {
     }
     if (changed.size === 0) return;
 
-    const previous = new Map<string, string | undefined>();
+    const carried: SentResponse['carried'] = [];
     for (const [name, resource] of changed) {
-      previous.set(name, this.held.get(name));
+      carried.push([name, resource.version, this.held.get(name)]);
       this.held.set(name, resource.version);
     }
     const nonce = this.nonce();
-    this.latest = {
-      nonce,
-      resources: [...changed].map(([name, resource]) => [name, resource.version] as const),
-      removed: [],
-      previous,
-    };
+    const sent = [...changed.keys()];
+    this.latest = { nonce, carried, names: sent };
     this.latestAnswered = false;
     this.stream.send({
       versionInfo: this.held.digest(),
@@ -157,6 +152,6 @@ export class SotwSession {
       typeUrl: this.typeUrl,
       nonce,
     });
-    this.observer?.onPush?.({ kind: 'sotw', node, names: [...changed.keys()], latencyMs });
+    this.observer?.onPush?.({ kind: 'sotw', node, names: sent, latencyMs });
   }
 }

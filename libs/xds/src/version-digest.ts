@@ -24,6 +24,30 @@ const BASIS_A = 0x811c9dc5;
 const BASIS_B = 0x050c5d1f;
 
 /**
+ * Both hashes of each (name, version) met lately: a fan-out gives thousands of streams the same few pairs.
+ * Emptied when it reaches MAX_REMEMBERED pairs (versions come and go; it must not grow with them).
+ */
+const remembered = new Map<string, Map<string, readonly [number, number]>>();
+let rememberedPairs = 0;
+const MAX_REMEMBERED = 4096;
+
+function entryHashes(name: string, version: string): readonly [number, number] {
+  let byVersion = remembered.get(name);
+  const known = byVersion?.get(version);
+  if (known) return known;
+  const hashes = [entryHash(name, version, BASIS_A), entryHash(name, version, BASIS_B)] as const;
+  if (rememberedPairs >= MAX_REMEMBERED) {
+    remembered.clear();
+    rememberedPairs = 0;
+    byVersion = undefined;
+  }
+  if (!byVersion) remembered.set(name, (byVersion = new Map()));
+  byVersion.set(version, hashes);
+  rememberedPairs += 1;
+  return hashes;
+}
+
+/**
  * The name → version map of what a client holds, with an order-independent digest of its entries: the sum,
  * modulo 2^32, of two independent hashes of each entry, updated as entries come and go.
  */
@@ -62,7 +86,8 @@ export class HeldVersions extends Map<string, string> {
   }
 
   private account(name: string, version: string, sign: 1 | -1): void {
-    this.sumA = (this.sumA + sign * entryHash(name, version, BASIS_A)) >>> 0;
-    this.sumB = (this.sumB + sign * entryHash(name, version, BASIS_B)) >>> 0;
+    const [a, b] = entryHashes(name, version);
+    this.sumA = (this.sumA + sign * a) >>> 0;
+    this.sumB = (this.sumB + sign * b) >>> 0;
   }
 }
