@@ -1,5 +1,5 @@
 // Runs the built CLI as a real child process, as a user would: `node apps/cli/dist/main.js …`, with a private
-// config directory (never ~/.config or ~/.docker) and a deadline. ensureCliBuilt() runs `tsc -b apps/cli` once
+// config directory (never ~/.config or ~/.docker) and a deadline. ensureCliBuilt() builds apps/cli (tsc -b, then its templates) once
 // per test run, under a lock, since vitest runs test files in parallel workers.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -41,9 +41,11 @@ export async function ensureCliBuilt(): Promise<void> {
   await withLock(() => {
     try {
       execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-b', 'apps/cli'], { cwd: REPO, stdio: 'pipe', encoding: 'utf8', timeout: 180_000 });
+      // The rest of the package's build script: init's AssemblyScript glue templates.
+      execFileSync(process.execPath, [path.join(REPO, 'apps/cli/scripts/copy-as-glue.mjs')], { cwd: REPO, stdio: 'pipe', encoding: 'utf8' });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`tsc -b apps/cli failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+      throw new Error(`building apps/cli failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
     }
   });
 }

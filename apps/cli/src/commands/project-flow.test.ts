@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { FilterPlugin, loadFilterModule, type HttpRequest } from '@wasmfleet/proxy-wasm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRegistry, type TestRegistry } from '../../../../testing/oci-registry.js';
 import { cliEnv, ensureCliBuilt, runCli, type CliEnv } from '../../test-support/cli-process.js';
@@ -67,6 +68,34 @@ describe.each([
     expect(r.json().abi).toBe(abi);
     expect(JSON.parse(readFileSync(built.imageConfig, 'utf8'))).toEqual({ type: 'envoy_proxy', abiVersions: [`v${abi}`], config: { rootIds: [rootId] } });
   }, 300_000);
+
+  // A proxy runs a filter's VM for weeks: a new project must not keep memory per request, nor format log
+  // lines on every request (the AssemblyScript SDK's own exports did both; init ships the examples' glue).
+  it('the built filter keeps the same memory over 20,000 requests and logs nothing per request', async () => {
+    const mod = await loadFilterModule(new Uint8Array(readFileSync(built.module)));
+    const logged: string[] = [];
+    const plugin = await FilterPlugin.start(mod, {
+      name,
+      rootId,
+      pluginConfig: JSON.stringify({ header: `x-${name}`, value: 'hello' }),
+      logLevel: 'trace',
+      logger: (level, message) => void logged.push(`${level} ${message}`),
+    });
+    const request = (): HttpRequest => ({ method: 'GET', path: '/x', authority: 'svc', scheme: 'http', headers: [['user-agent', 'test']] });
+    const ok = async () => ({ status: 200, headers: [['content-type', 'text/plain']] as [string, string][], body: Buffer.from('ok') });
+    try {
+      for (let i = 0; i < 2_000; i++) await plugin.handle(request(), ok);
+      const settled = plugin.memoryBytes();
+      logged.length = 0;
+      let last;
+      for (let i = 0; i < 20_000; i++) last = await plugin.handle(request(), ok);
+      expect(last?.response.headers).toContainEqual([`x-${name}`, 'hello']);
+      expect(plugin.memoryBytes()).toBe(settled);
+      expect(logged).toEqual([]);
+    } finally {
+      await plugin.close();
+    }
+  });
 
   it("filter test runs the project's sample request and meets its expectations", async () => {
     const r = await runCli(['filter', 'test'], { cwd: dir(), env });

@@ -1,8 +1,22 @@
 // The files of a new AssemblyScript filter project (AssemblyScript 0.14 + @solo-io/proxy-runtime 0.1.8): a filter
 // that adds one response header from its JSON configuration, a small JSON reader (AssemblyScript 0.14 has no JSON),
-// and a package.json pinning the exact toolchain versions for users outside a repository that has them.
+// the example filters' proxy_on_* glue, and a package.json pinning the exact toolchain versions for users outside a
+// repository that has them.
+import { readFileSync } from 'node:fs';
 import { ASSEMBLYSCRIPT_VERSION, PROXY_RUNTIME_VERSION } from './assemblyscript-toolchain.js';
 import type { ScaffoldInput } from './scaffold-common.js';
+
+/**
+ * The glue of examples/filters/shared/assembly, copied into dist/templates by the build (scripts/copy-as-glue.mjs).
+ * The SDK's own exports build debug strings on every request and, in AssemblyScript 0.14, keep every stream
+ * context alive (≈ 40 B a request): see examples/filters/README.md.
+ */
+const GLUE_FILES = ['exports.ts', 'contexts.ts', 'quiet-context.ts'] as const;
+
+function glueFiles(): Record<string, string> {
+  const dir = new URL('../templates/assemblyscript-glue/', import.meta.url);
+  return Object.fromEntries(GLUE_FILES.map((file) => [`assembly/glue/${file}`, readFileSync(new URL(file, dir), 'utf8')]));
+}
 
 export function assemblyScriptFiles(p: ScaffoldInput): Record<string, string> {
   return {
@@ -21,6 +35,7 @@ export function assemblyScriptFiles(p: ScaffoldInput): Record<string, string> {
     'assembly/tsconfig.json': `${JSON.stringify({ extends: 'assemblyscript/std/assembly.json', include: ['./**/*.ts'] }, null, 2)}\n`,
     'assembly/index.ts': indexTs(p),
     'assembly/config.ts': CONFIG_TS,
+    ...glueFiles(),
   };
 }
 
@@ -32,16 +47,12 @@ function indexTs(p: ScaffoldInput): string {
 // A header name that is not an HTTP token, a value with CR/LF/NUL or malformed JSON makes
 // proxy_on_configure return false, so the proxy rejects the configuration. Root id: ${p.rootId}.
 
-export * from "@solo-io/proxy-runtime/proxy"; // the proxy_on_* exports, malloc and proxy_abi_version_0_2_0
-import {
-  RootContext,
-  Context,
-  registerRootContext,
-  FilterHeadersStatusValues,
-  stream_context,
-  log,
-  LogLevelValues,
-} from "@solo-io/proxy-runtime";
+// The proxy_on_* exports, malloc and proxy_abi_version_0_2_0 come from ./glue (not "@solo-io/proxy-runtime/proxy",
+// whose exports format debug strings on every request and never free a stream context; see glue/contexts.ts).
+export * from "./glue/exports";
+import { RootContext, Context, FilterHeadersStatusValues, stream_context, log, LogLevelValues } from "@solo-io/proxy-runtime";
+import { registerRoot } from "./glue/contexts";
+import { QuietContext } from "./glue/quiet-context";
 import { parseFlatJson, readPluginConfiguration, validHeaderName, validHeaderValue } from "./config";
 
 const ROOT_ID = ${JSON.stringify(p.rootId)};
@@ -75,7 +86,8 @@ class FilterRoot extends RootContext {
   }
 }
 
-class FilterStream extends Context {
+// QuietContext: the SDK's default end-of-stream hooks log a debug line per request.
+class FilterStream extends QuietContext {
   settings: FilterRoot;
 
   constructor(context_id: u32, root_context: FilterRoot) {
@@ -93,9 +105,9 @@ function createRoot(context_id: u32): RootContext {
   return new FilterRoot(context_id);
 }
 
-registerRootContext(createRoot, ROOT_ID);
+registerRoot(createRoot, ROOT_ID);
 // Also answer proxies that leave the root id empty.
-registerRootContext(createRoot, "");
+registerRoot(createRoot, "");
 `;
 }
 
