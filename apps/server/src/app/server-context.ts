@@ -61,7 +61,9 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
   const cache = new ResourceCache({ fanOutBatch: opts.fanOutBatch, onListenerError: (e) => opts.log('warn', `ECDS push failed: ${String(e)}`) });
   const nacks = new NackLedger();
   const metrics = new ServerMetrics();
-  const { verifier, tokens } = createAuth(redis, opts.redisPrefix, opts.adminToken);
+  // A revoke here ends the ECDS streams opened with that token at once (other replicas within 5 s).
+  let onRevoked = (): void => undefined;
+  const { verifier, tokens } = createAuth(redis, opts.redisPrefix, opts.adminToken, () => onRevoked());
   const sync = new SlotCacheSync(store, subscriber, cache, (m) => opts.log('warn', m));
   await sync.start();
 
@@ -78,6 +80,7 @@ export async function createServerContext(opts: ServerContextOptions): Promise<S
     },
   };
   const ecds = new EcdsGrpcServer({ cache, nacks, verifier, observer, log: opts.log });
+  onRevoked = () => void ecds.reauthenticate();
 
   // Direct mode: health comes from the stats URL each connected proxy announces in its node metadata.
   const scraper = new DirectStatsScraper({

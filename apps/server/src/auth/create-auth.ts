@@ -10,8 +10,13 @@ export interface Auth {
   tokens: TokenService;
 }
 
-export function createAuth(redis: Redis, prefix: string, adminToken: string): Auth {
+/** `onRevoked`: told after a revoke on this replica (and the verifier's cache entry dropped), e.g. to end streams. */
+export function createAuth(redis: Redis, prefix: string, adminToken: string, onRevoked: (tokenId: string) => void = () => undefined): Auth {
   const store = new TokenStore(redis, prefix);
   const verifier = new BearerTokenVerifier({ adminToken, tokens: store });
-  return { verifier, tokens: new TokenService(store, verifier) };
+  const forget = (tokenId: string) => {
+    verifier.forget(tokenId);
+    onRevoked(tokenId);
+  };
+  return { verifier, tokens: new TokenService(store, { forget }) };
 }

@@ -1,5 +1,8 @@
 // The gRPC adapter of ECDS: authenticates each call, runs one libs/xds session per stream, and maps
 // domain errors to gRPC status codes. Nothing here decides what a node sees; the cache and its resolver do.
+// A stream lives for days, so its token is verified again while it is open: one that was revoked or has
+// expired ends the stream with UNAUTHENTICATED (at once after a revoke on this replica, otherwise within
+// reauthenticateEveryMs).
 import * as grpc from '@grpc/grpc-js';
 import { TypeUrls } from '@wasmfleet/envoy';
 import {
@@ -16,7 +19,7 @@ import {
 } from '@wasmfleet/xds';
 import { AuthenticationError, AuthorizationError } from '../auth/auth-errors.js';
 import { authorize } from '../auth/authorize.js';
-import type { BearerTokenVerifier } from '../auth/bearer-token.js';
+import { DEFAULT_TOKEN_CACHE_TTL_MS, type BearerTokenVerifier } from '../auth/bearer-token.js';
 import { MalformedMessage } from '@wasmfleet/envoy';
 import { ecdsServiceDefinition } from './ecds-service-definition.js';
 import { fetchExtensionConfigs } from './fetch-extension-configs.js';
@@ -32,9 +35,18 @@ export interface EcdsGrpcDeps {
   verifier: BearerTokenVerifier;
   observer: XdsObserver & EcdsStreamCounter;
   log: (level: 'warn' | 'debug', message: string) => void;
+  /** How often open streams' tokens are verified again; default the verifier's cache TTL (5 s). */
+  reauthenticateEveryMs?: number;
 }
 
 type Session = { handle(req: unknown): void; close(): void; readonly nodeInfo: NodeInfo | undefined };
+
+/** An open stream: its session, the credential it opened with (memory only, never logged), and how it ends. */
+interface OpenStream {
+  session: Session;
+  authorization: string | undefined;
+  fail(err: unknown): void;
+}
 type AnyCall = grpc.ServerDuplexStream<unknown, unknown> | grpc.ServerUnaryCall<unknown, unknown>;
 
 function statusOf(err: unknown): { code: grpc.status; details: string } {
@@ -47,15 +59,42 @@ function statusOf(err: unknown): { code: grpc.status; details: string } {
 
 export class EcdsGrpcServer {
   private server: grpc.Server | undefined;
-  private readonly sessions = new Set<Session>();
+  private readonly streams = new Map<Session, OpenStream>();
+  private reauthentication: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: EcdsGrpcDeps) {}
 
-  /** Any valid token may subscribe for now (every role holds xds:subscribe); revoked or expired → UNAUTHENTICATED. */
-  private async authenticate(call: AnyCall, service: string): Promise<void> {
-    const header = call.metadata.get('authorization')[0];
-    const principal = await this.deps.verifier.verify(typeof header === 'string' ? header : header?.toString());
+  /**
+   * Any valid token may subscribe for now (every role holds xds:subscribe); revoked or expired → UNAUTHENTICATED.
+   * Returns the credential, to verify again while the stream is open.
+   */
+  private async authenticate(call: AnyCall, service: string): Promise<string | undefined> {
+    const value = call.metadata.get('authorization')[0];
+    const header = typeof value === 'string' ? value : value?.toString();
+    const principal = await this.deps.verifier.verify(header);
     authorize(principal, { permission: 'xds:subscribe' }, service);
+    return header;
+  }
+
+  /** Verifies the token of every open stream again (once per distinct token); ends those no longer valid. */
+  async reauthenticate(): Promise<void> {
+    const byCredential = new Map<string | undefined, OpenStream[]>();
+    for (const open of this.streams.values()) {
+      const same = byCredential.get(open.authorization);
+      if (same) same.push(open);
+      else byCredential.set(open.authorization, [open]);
+    }
+    await Promise.all(
+      [...byCredential].map(async ([authorization, streams]) => {
+        try {
+          await this.deps.verifier.verify(authorization);
+        } catch (err) {
+          // Only a verdict on the token ends streams; Redis being away for a moment does not.
+          if (err instanceof AuthenticationError) for (const open of streams) open.fail(err);
+          else this.deps.log('warn', `ECDS re-authentication failed: ${String(err)}`);
+        }
+      }),
+    );
   }
 
   private stream(kind: StreamKind) {
@@ -69,13 +108,14 @@ export class EcdsGrpcServer {
       };
       const close = () => {
         if (!session) return;
-        this.sessions.delete(session);
+        this.streams.delete(session);
         session.close();
         session = undefined;
         this.deps.observer.streamClosed(kind);
       };
+      let authorization: string | undefined;
       try {
-        await this.authenticate(call, `ECDS ${kind} stream`);
+        authorization = await this.authenticate(call, `ECDS ${kind} stream`);
       } catch (err) {
         return fail(err);
       }
@@ -90,7 +130,7 @@ export class EcdsGrpcServer {
         kind === 'sotw'
           ? new SotwSession({ ...options, stream: { send: (r) => call.write(r) } })
           : new DeltaSession({ ...options, coalesceChanges: true, stream: { send: (r) => call.write(r) } });
-      this.sessions.add(session);
+      this.streams.set(session, { session, authorization, fail });
       this.deps.observer.streamOpened(kind);
       call.on('data', (req: unknown) => {
         if (!session) return;
@@ -124,7 +164,7 @@ export class EcdsGrpcServer {
 
   /** The nodes of the open streams of this replica (direct mode reads their stats URLs). */
   connectedNodes(): NodeInfo[] {
-    return [...this.sessions].flatMap((s) => (s.nodeInfo ? [s.nodeInfo] : []));
+    return [...this.streams.keys()].flatMap((s) => (s.nodeInfo ? [s.nodeInfo] : []));
   }
 
   /** Binds and starts; returns the bound port (useful with port 0). */
@@ -146,6 +186,8 @@ export class EcdsGrpcServer {
       ),
     );
     this.server = server;
+    const every = this.deps.reauthenticateEveryMs ?? DEFAULT_TOKEN_CACHE_TTL_MS;
+    this.reauthentication = setInterval(() => void this.reauthenticate(), every).unref();
     return bound;
   }
 
@@ -153,6 +195,7 @@ export class EcdsGrpcServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    clearInterval(this.reauthentication);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => server.forceShutdown(), 2_000);
       server.tryShutdown(() => {

@@ -6,6 +6,7 @@ import { authMetadata, ecdsClient, StreamProbe, TEC_TYPE_URL } from '../../../..
 import { startRedis, type TestRedis } from '../../../../testing/redis-server.js';
 import { startServer, type ServerProcess } from '../../../../testing/server-process.js';
 import { SHA_B, slotSpec } from '../../../../testing/slot-fixtures.js';
+import { mintToken, mintTokenInfo, revokeToken } from '../../../../testing/tokens.js';
 
 let redis: TestRedis;
 let server: ServerProcess;
@@ -217,6 +218,50 @@ describe('authentication and bad input', () => {
     raw.close();
     expect((await fetch(`${server.http}/healthz`)).status).toBe(200);
   });
+});
+
+describe('tokens of open streams', () => {
+  const subscribe = (token: string, id: string, slot: string) => {
+    const probe = new StreamProbe(client.DeltaExtensionConfigs(authMetadata(token)));
+    probe.write({ node: node(id), type_url: TEC_TYPE_URL, resource_names_subscribe: [slot] });
+    return probe;
+  };
+
+  it('Given streams opened with two tokens, When an admin revokes one, Then its stream ends UNAUTHENTICATED at once and the other keeps its updates', async () => {
+    const slot = 'wasmfleet.bookinfo.revoked-token';
+    await createSlot(slot);
+    const doomed = await mintTokenInfo(server, ['viewer'], { name: 'ecds-doomed' });
+    const kept = await mintToken(server, ['viewer'], { name: 'ecds-kept' });
+    const revokedStream = subscribe(doomed.token, 'proxy-revoked-1', slot);
+    const keptStream = subscribe(kept, 'proxy-kept-1', slot);
+    await revokedStream.next(1);
+    await keptStream.next(1);
+
+    const started = Date.now();
+    await revokeToken(server, doomed.id);
+    const err = await revokedStream.failure(2_000);
+    expect(err.code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(err.details).toMatch(/^bearer token "ecds-doomed" was revoked at /);
+    expect(Date.now() - started).toBeLessThan(2_000); // not the 5 s re-verification: the revoke itself ended it
+
+    await updateSlot(slot, { after: 'revoke' });
+    const update = await keptStream.next(2);
+    expect(JSON.parse(decode(update.resources[0].resource).wasm.configuration!)).toEqual({ after: 'revoke' });
+    expect(keptStream.error).toBeUndefined();
+  });
+
+  it('Given a stream opened with a token that expires in 1 s, Then the stream ends UNAUTHENTICATED once it has expired', async () => {
+    const slot = 'wasmfleet.bookinfo.expiring-token';
+    await createSlot(slot);
+    const expiring = await mintTokenInfo(server, ['viewer'], { name: 'ecds-expiring', expiresIn: '1s' });
+    const probe = subscribe(expiring.token, 'proxy-expiring-1', slot);
+    await probe.next(1);
+    // Re-verified every 5 s (the verifier's cache TTL): ended within one round after the expiry.
+    const err = await probe.failure(8_000);
+    expect(err.code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(err.details).toMatch(/^bearer token "ecds-expiring" expired at /);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiring.expiresAt!));
+  }, 15_000);
 });
 
 describe('metrics', () => {
