@@ -36,8 +36,8 @@ export async function mintToken(server: ServerProcess, roles: readonly TestRole[
   return (await mintTokenInfo(server, roles, opts)).token;
 }
 
-/** DELETE /api/v1/tokens/:id as the bootstrap admin. */
-export async function revokeToken(server: ServerProcess, id: string): Promise<void> {
-  const res = await server.api('DELETE', `/api/v1/tokens/${id}`);
+/** DELETE /api/v1/tokens/:id as the bootstrap admin, or as `as`. */
+export async function revokeToken(server: ServerProcess, id: string, as?: string): Promise<void> {
+  const res = await server.api('DELETE', `/api/v1/tokens/${id}`, undefined, as ?? server.token);
   if (res.status !== 204) throw new Error(`revoking token ${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
 }

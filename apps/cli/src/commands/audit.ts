@@ -1,5 +1,5 @@
-// wasmfleet audit [--rollout ns/name] [--actor id] [--action Approve] [--limit n]: who did what to which
-// rollout, when and why, newest first (needs a role with audit:read).
+// wasmfleet audit [--rollout ns/name] [--actor id] [--action Approve] [--limit n]: who did what to which rollout or token,
+// when and why, newest first (needs a role with audit:read).
 import type { Command } from 'commander';
 import { connect } from '../api/server-client.js';
 import { serverOptions, type ServerFlags } from '../api/server-options.js';
@@ -37,7 +37,7 @@ function limit(text: string): number {
 export function register(program: Command): void {
   const cmd = program
     .command('audit')
-    .description('the audit log of rollouts, newest first: who did what, when and why')
+    .description('the audit log (rollouts and tokens), newest first: who did what, when and why')
     .option('--rollout <rollout>', 'only this rollout (<namespace>/<name>)')
     .option('--actor <id>', "only this actor: a token's id, admin, or system")
     .option('--action <action>', 'only this action, e.g. Applied, Approve, Reject, Rollback (approve, promote-full work too)')

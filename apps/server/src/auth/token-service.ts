@@ -1,5 +1,6 @@
 // Token use cases for admins: mint (the secret is returned once and never stored), list without secrets,
-// revoke (refused at once on this replica, within the verifier's cache TTL on the others).
+// revoke (refused at once on this replica, within the verifier's cache TTL on the others). Minting and
+// revoking are audited (who, when, which token: never its secret), in the same write as the change.
 import {
   CreateTokenRequestSchema,
   MAX_TOKEN_LIFETIME_SECONDS,
@@ -52,7 +53,8 @@ export class TokenService {
         ...(expiresAt && { expiresAt }),
         secretHash: hashSecret(secret),
       };
-      if (await this.store.create(record)) return { ...tokenInfoOf(record), token };
+      const audit = tokenAudit('TokenCreated', creator, now, record, `token "${record.name}" created with roles ${record.roles.join(', ')}${expiresAt ? `, expires ${expiresAt}` : ''}`);
+      if (await this.store.create(record, audit)) return { ...tokenInfoOf(record), token };
     }
     throw new Error('could not draw an unused token id in 3 attempts');
   }
@@ -62,9 +64,12 @@ export class TokenService {
   }
 
   /** Idempotent: revoking a revoked token keeps its first revocation time. */
-  async revoke(id: string): Promise<void> {
+  async revoke(id: string, revoker: Principal): Promise<void> {
     if (!TOKEN_ID_RE.test(id)) throw new TokenNotFoundError(id.slice(0, 64));
-    await this.store.revoke(id, this.now());
+    const record = await this.store.get(id);
+    if (!record) throw new TokenNotFoundError(id);
+    const now = this.now();
+    await this.store.revoke(id, now, tokenAudit('TokenRevoked', revoker, now, record, `token "${record.name}" revoked`));
     this.cache.forget(id);
   }
 
@@ -80,4 +85,15 @@ export class TokenService {
     }
     return at.toISOString();
   }
+}
+
+/** An audit entry for a token action, shaped like a rollout's (action, actor, at, reason), naming the token. */
+function tokenAudit(action: 'TokenCreated' | 'TokenRevoked', actor: Principal, at: Date, record: TokenRecord, message: string): object {
+  return {
+    action,
+    actor: { id: actor.id, roles: [...actor.roles] },
+    at: at.toISOString(),
+    token: { id: record.id, name: record.name, roles: record.roles, expiresAt: record.expiresAt ?? null },
+    reason: { code: action, message },
+  };
 }

@@ -1,11 +1,12 @@
 // API tokens in Redis, the system of record. Only a hash of each secret is kept; writes are Lua scripts so a
-// create never overwrites and a revoke is recorded once.
+// create never overwrites and a revoke is recorded once, each with its audit entry (audit-stream.ts).
 //   <prefix>token:<id>  hash {name, roles (comma-separated), createdBy, createdAt, expiresAt?, revokedAt?, secretHash}
 //   <prefix>tokens      set of token ids
 // Revoked and expired records stay (with revokedAt / expiresAt) so lists and audits can still name them.
 import type { Redis } from 'ioredis';
 import { TokenNotFoundError } from './auth-errors.js';
 import { isRole, type Role } from './roles.js';
+import { APPEND_AUDIT_LUA, AUDIT_MAX_ENTRIES, auditKey } from '../audit/audit-stream.js';
 
 export interface TokenRecord {
   id: string;
@@ -19,18 +20,22 @@ export interface TokenRecord {
   secretHash: string;
 }
 
-const CREATE_TOKEN = `
+// KEYS: token, token ids, audit. ARGV: id, audit cap, audit entry, then the hash's fields and values.
+const CREATE_TOKEN = `${APPEND_AUDIT_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('SADD', KEYS[2], ARGV[1])
+APPEND_AUDIT(KEYS[3], ARGV[2], ARGV[3])
 return 1
 `;
 
-const REVOKE_TOKEN = `
+// KEYS: token, audit. ARGV: time, audit cap, audit entry. A token already revoked keeps its first time, unaudited.
+const REVOKE_TOKEN = `${APPEND_AUDIT_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', ''} end
 local at = redis.call('HGET', KEYS[1], 'revokedAt')
 if at then return {'already', at} end
 redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1])
+APPEND_AUDIT(KEYS[2], ARGV[2], ARGV[3])
 return {'ok', ARGV[1]}
 `;
 
@@ -39,8 +44,8 @@ export class TokenStore {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    redis.defineCommand('wfCreateToken', { numberOfKeys: 2, lua: CREATE_TOKEN });
-    redis.defineCommand('wfRevokeToken', { numberOfKeys: 1, lua: REVOKE_TOKEN });
+    redis.defineCommand('wfCreateToken', { numberOfKeys: 3, lua: CREATE_TOKEN });
+    redis.defineCommand('wfRevokeToken', { numberOfKeys: 2, lua: REVOKE_TOKEN });
   }
 
   private key(id: string): string {
@@ -48,7 +53,8 @@ export class TokenStore {
   }
 
   /** Stores a new token; false when the id is taken (the caller draws another). */
-  async create(record: TokenRecord): Promise<boolean> {
+  /** `audit`: the entry recorded with it. */
+  async create(record: TokenRecord, audit: object): Promise<boolean> {
     const fields: string[] = [
       'name', record.name,
       'roles', record.roles.join(','),
@@ -57,7 +63,15 @@ export class TokenStore {
       'secretHash', record.secretHash,
     ];
     if (record.expiresAt) fields.push('expiresAt', record.expiresAt);
-    const created = await (this.redis as any).wfCreateToken(this.key(record.id), `${this.prefix}tokens`, record.id, ...fields);
+    const created = await (this.redis as any).wfCreateToken(
+      this.key(record.id),
+      `${this.prefix}tokens`,
+      auditKey(this.prefix),
+      record.id,
+      String(AUDIT_MAX_ENTRIES),
+      JSON.stringify(audit),
+      ...fields,
+    );
     return created === 1;
   }
 
@@ -81,8 +95,15 @@ export class TokenStore {
   }
 
   /** Marks the token revoked (once: revoking again keeps the first time). Returns when it was revoked. */
-  async revoke(id: string, now: Date): Promise<string> {
-    const [outcome, at] = (await (this.redis as any).wfRevokeToken(this.key(id), now.toISOString())) as [string, string];
+  /** The revocation time (the first one, for a token revoked before); `audit` is recorded only by the first. */
+  async revoke(id: string, now: Date, audit: object): Promise<string> {
+    const [outcome, at] = (await (this.redis as any).wfRevokeToken(
+      this.key(id),
+      auditKey(this.prefix),
+      now.toISOString(),
+      String(AUDIT_MAX_ENTRIES),
+      JSON.stringify(audit),
+    )) as [string, string];
     if (outcome === 'missing') throw new TokenNotFoundError(id);
     return at;
   }

@@ -316,6 +316,30 @@ describe('tokens API', () => {
     await revokeToken(server, t.id);
     expect((await server.api('GET', '/api/v1/tokens')).body.items.find((i: { id: string }) => i.id === t.id).revokedAt).toBe(first);
   });
+
+  it('Given an admin token mints and revokes a token, Then the audit log names who, when and which token, once each, never its secret', async () => {
+    const admin = await mintTokenInfo(server, ['admin'], { name: 'audit-admin' });
+    minted.push(admin);
+    const t = await mintTokenInfo(server, ['operator'], { name: 'audited-ci', expiresIn: '1d', as: admin.token });
+    minted.push(t);
+    await revokeToken(server, t.id, admin.token);
+    await revokeToken(server, t.id, admin.token); // changes nothing, so audits nothing
+
+    const res = await server.api('GET', `/api/v1/audit?actor=${admin.id}`);
+    expect(res.status).toBe(200);
+    const mine = res.body.items.filter((e: { token?: { id: string } }) => e.token?.id === t.id);
+    expect(mine.map((e: { action: string }) => e.action)).toEqual(['TokenRevoked', 'TokenCreated']); // newest first
+    const [revoked, created] = mine;
+    expect(created).toMatchObject({
+      actor: { id: admin.id, roles: ['admin'] },
+      token: { id: t.id, name: 'audited-ci', roles: ['operator'], expiresAt: t.expiresAt },
+      reason: { code: 'TokenCreated', message: `token "audited-ci" created with roles operator, expires ${t.expiresAt}` },
+    });
+    expect(Date.parse(created.at)).toBeLessThanOrEqual(Date.parse(revoked.at));
+    expect(revoked).toMatchObject({ actor: { id: admin.id }, token: { id: t.id, name: 'audited-ci' }, reason: { code: 'TokenRevoked' } });
+    expect(JSON.stringify(res.body)).not.toContain(t.token.slice(`wft_${t.id}_`.length));
+    expect(JSON.stringify(res.body)).not.toContain('secretHash');
+  });
 });
 
 // ---- revocation and expiry over time -----------------------------------------------------------------------

@@ -26,8 +26,8 @@ export class TokensController {
   @Delete('tokens/:id')
   @Permission('tokens:manage')
   @HttpCode(204)
-  async revoke(@Param('id') id: string): Promise<void> {
-    await this.tokens.revoke(id);
+  async revoke(@Param('id') id: string, @CurrentPrincipal() revoker: Principal): Promise<void> {
+    await this.tokens.revoke(id, revoker);
   }
 
   @Get('whoami')

@@ -9,8 +9,9 @@
 //   <p>rollouts:changes          pub/sub channel; the message is `<rollout id>\n<commit time, ISO 8601>` (see parseChange)
 import type { Redis } from 'ioredis';
 import type { Assignment, RolloutStatus, WasmRollout } from '@wasmfleet/rollout';
+import { APPEND_AUDIT_LUA, AUDIT_MAX_ENTRIES, auditKey } from '../audit/audit-stream.js';
 
-const COMMIT = `
+const COMMIT = `${APPEND_AUDIT_LUA}
 local key, auditKey, idsKey = KEYS[1], KEYS[2], KEYS[3]
 local expected, status, assignment, channel, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local specKey, specJson, revision, ownerKey, now, auditMax = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
@@ -27,7 +28,7 @@ end
 if ownerKey ~= '' then redis.call('SET', ownerKey, id) end
 redis.call('SADD', idsKey, id)
 for i = 12, #ARGV do
-  redis.call('XADD', auditKey, 'MAXLEN', '~', auditMax, '*', 'entry', ARGV[i])
+  APPEND_AUDIT(auditKey, auditMax, ARGV[i])
 end
 redis.call('PUBLISH', channel, id .. '\\n' .. now)
 return {'ok', version}
@@ -54,7 +55,7 @@ export interface Commit {
   audit: object[];
 }
 
-export const AUDIT_MAX_ENTRIES = 100_000;
+export { AUDIT_MAX_ENTRIES } from '../audit/audit-stream.js';
 
 /** A message of the changes channel: which rollout, and when the change was committed (epoch ms, NaN if unknown). */
 export function parseChange(message: string): { id: string; at: number } {
@@ -85,7 +86,7 @@ export class RolloutStore {
   async commit(id: string, c: Commit, now: Date): Promise<boolean> {
     const [outcome] = (await (this.redis as any).wfCommitRollout(
       this.key(id),
-      `${this.prefix}audit`,
+      auditKey(this.prefix),
       `${this.prefix}rollouts`,
       String(c.expectedVersion),
       JSON.stringify(c.status),
@@ -131,7 +132,7 @@ export class RolloutStore {
 
   /** Newest first; `limit` bounds the entries read before filtering. */
   async audit(filter: (entry: Record<string, unknown>) => boolean, limit = 1000): Promise<Array<Record<string, unknown> & { id: string }>> {
-    const rows = (await this.redis.xrevrange(`${this.prefix}audit`, '+', '-', 'COUNT', limit)) as Array<[string, string[]]>;
+    const rows = (await this.redis.xrevrange(auditKey(this.prefix), '+', '-', 'COUNT', limit)) as Array<[string, string[]]>;
     return rows
       .map(([id, fields]) => ({ id, ...(JSON.parse(fields[1] ?? '{}') as Record<string, unknown>) }))
       .filter((entry) => filter(entry));
