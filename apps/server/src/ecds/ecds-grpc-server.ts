@@ -1,8 +1,8 @@
 // The gRPC adapter of ECDS: authenticates each call, runs one libs/xds session per stream, and maps
 // domain errors to gRPC status codes. Nothing here decides what a node sees; the cache and its resolver do.
 // A stream lives for days, so its token is verified again while it is open: one that was revoked or has
-// expired ends the stream with UNAUTHENTICATED (at once after a revoke on this replica, otherwise within
-// reauthenticateEveryMs).
+// expired ends the stream with UNAUTHENTICATED (at once after a revoke on this replica, otherwise within the
+// verifier's cache TTL, 5 s).
 import * as grpc from '@grpc/grpc-js';
 import { TypeUrls } from '@wasmfleet/envoy';
 import {
@@ -35,15 +35,12 @@ export interface EcdsGrpcDeps {
   verifier: BearerTokenVerifier;
   observer: XdsObserver & EcdsStreamCounter;
   log: (level: 'warn' | 'debug', message: string) => void;
-  /** How often open streams' tokens are verified again; default the verifier's cache TTL (5 s). */
-  reauthenticateEveryMs?: number;
 }
 
 type Session = { handle(req: unknown): void; close(): void; readonly nodeInfo: NodeInfo | undefined };
 
-/** An open stream: its session, the credential it opened with (memory only, never logged), and how it ends. */
+/** An open stream: the credential it opened with (memory only, never logged), and how it ends. */
 interface OpenStream {
-  session: Session;
   authorization: string | undefined;
   fail(err: unknown): void;
 }
@@ -130,7 +127,7 @@ export class EcdsGrpcServer {
         kind === 'sotw'
           ? new SotwSession({ ...options, stream: { send: (r) => call.write(r) } })
           : new DeltaSession({ ...options, coalesceChanges: true, stream: { send: (r) => call.write(r) } });
-      this.streams.set(session, { session, authorization, fail });
+      this.streams.set(session, { authorization, fail });
       this.deps.observer.streamOpened(kind);
       call.on('data', (req: unknown) => {
         if (!session) return;
@@ -186,8 +183,8 @@ export class EcdsGrpcServer {
       ),
     );
     this.server = server;
-    const every = this.deps.reauthenticateEveryMs ?? DEFAULT_TOKEN_CACHE_TTL_MS;
-    this.reauthentication = setInterval(() => void this.reauthenticate(), every).unref();
+    // As often as the verifier's cache lets a revoke on another replica through.
+    this.reauthentication = setInterval(() => void this.reauthenticate(), DEFAULT_TOKEN_CACHE_TTL_MS).unref();
     return bound;
   }
 
