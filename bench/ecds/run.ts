@@ -15,7 +15,7 @@
 // Needs `npx tsc -b` first (runs apps/server/dist/main.js) and redis-server on PATH.
 // Markdown table on stdout; progress on stderr.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { SERVER_MAIN, startServer } from '../../testing/server-process.js';
 import { slotSpec } from '../../testing/slot-fixtures.js';
 import { killTracked, track } from '../shared/children.js';
 import { cliFlags, positiveInteger } from '../shared/cli-flags.js';
+import { claimNewestProfile } from '../shared/cpu-profile-file.js';
 import { IpcChild } from '../shared/ipc-child.js';
 import { cpuMs, openFilesLimit, rssKiB, sleep, tsxExecArgv, type FromClient, type Kind, type ToClient } from './common.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
@@ -188,15 +189,7 @@ async function startManagementServer(kind: Kind, n: number, slot: string, cpuPro
     },
     profile: () => {
       if (!cpuProf || !existsSync(PROFILE_DIR)) return undefined;
-      const fresh = readdirSync(PROFILE_DIR)
-        .filter((f) => f.startsWith('CPU.') && f.endsWith('.cpuprofile'))
-        .map((f) => path.join(PROFILE_DIR, f))
-        .filter((f) => statSync(f).mtimeMs >= profStart)
-        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-      if (!fresh) return undefined;
-      const named = path.join(PROFILE_DIR, `server-${kind}-${n}.cpuprofile`);
-      renameSync(fresh, named);
-      return named;
+      return claimNewestProfile(PROFILE_DIR, profStart, `server-${kind}-${n}`);
     },
   };
 }

@@ -1,9 +1,10 @@
 // The rollout benchmark's optional CPU profile of the server (--cpu-prof): the node flags to start it with,
 // and, once it has exited, its profile renamed and summarised over the measured windows.
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSummary, summarizeProfile } from '../ecds/profile-summary.js';
+import { claimNewestProfile } from '../shared/cpu-profile-file.js';
 
 export const PROFILE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profiles');
 
@@ -20,14 +21,8 @@ export function serverProfile(enabled: boolean): ServerProfile {
     execArgv: enabled ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=500'] : [],
     summarize(name, what, windows) {
       if (!enabled || !existsSync(PROFILE_DIR)) return undefined;
-      const fresh = readdirSync(PROFILE_DIR)
-        .filter((f) => f.startsWith('CPU.') && f.endsWith('.cpuprofile'))
-        .map((f) => path.join(PROFILE_DIR, f))
-        .filter((f) => statSync(f).mtimeMs >= since)
-        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-      if (!fresh) return undefined;
-      const named = path.join(PROFILE_DIR, `${name}.cpuprofile`);
-      renameSync(fresh, named);
+      const named = claimNewestProfile(PROFILE_DIR, since, name);
+      if (!named) return undefined;
       return `${path.relative(process.cwd(), named)} (${what}):\n${formatSummary(summarizeProfile(named, windows))}`;
     },
   };
