@@ -5,7 +5,8 @@
 import crypto from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { OciError, formatBytes } from './errors.js';
+import { OciError } from './errors.js';
+import { formatBytes } from './format-bytes.js';
 
 export type ModuleFormat = 'solo' | 'compat' | 'cncf' | 'http';
 

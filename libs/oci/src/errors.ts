@@ -30,16 +30,3 @@ export class OciError extends Error {
 export function isOciError(err: unknown, code?: OciErrorCode): err is OciError {
   return err instanceof OciError && (code === undefined || err.code === code);
 }
-
-/** Human size for messages: 1536 → "1.5 KiB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v >= 10 ? 0 : 1)} ${units[i]}`;
-}

@@ -4,7 +4,8 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { parseSha256Hex, sha256Hex } from './digest.js';
-import { OciError, formatBytes } from './errors.js';
+import { OciError } from './errors.js';
+import { formatBytes } from './format-bytes.js';
 import { HttpTransport } from './http-transport.js';
 import { DEFAULT_MAX_MODULE_BYTES, progressReporter, type Progress, type TransportOptions } from './options.js';
 import { normalizeTarPath, readTar } from './tar.js';

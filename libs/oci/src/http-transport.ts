@@ -4,7 +4,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { DigestVerifier } from './digest.js';
-import { OciError, formatBytes } from './errors.js';
+import { OciError } from './errors.js';
+import { formatBytes } from './format-bytes.js';
 import { DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, type TransportOptions } from './options.js';
 import { AddressPolicy, isLoopbackHost } from './ssrf-guard.js';
 

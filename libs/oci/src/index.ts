@@ -2,6 +2,7 @@
 // URLs with a sha256, the address guard, and the content-addressed module cache whose one entry point is
 // `new ModuleCache({ dir }).get(ref, { sha256? }) → { path, sha256, size, format }`. Errors are OciError with a code.
 export { OciError, isOciError, type OciErrorCode } from './errors.js';
+export { formatBytes } from './format-bytes.js';
 export { MediaTypes, MANIFEST_ACCEPT } from './media-types.js';
 export {
   parseReference,

@@ -1,7 +1,8 @@
 // Pulling a Wasm module from a registry: resolve the tag (or digest) to a manifest, through an index if there is
 // one, find the module's layer in whichever format, download it verified and capped, and unpack it.
 import { sha256Hex } from './digest.js';
-import { OciError, formatBytes } from './errors.js';
+import { OciError } from './errors.js';
+import { formatBytes } from './format-bytes.js';
 import { chooseFromIndex, parseManifestDocument, type ImageManifest } from './manifest.js';
 import { DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_MODULE_BYTES, progressReporter, type PullOptions } from './options.js';
 import { formatReference, parseOciReference, type OciReference } from './reference.js';

@@ -5,7 +5,8 @@
 //  - cncf:   the CNCF Wasm OCI artifact: config application/vnd.wasm.config.v0+json, layer application/wasm
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { OciError, formatBytes } from './errors.js';
+import { OciError } from './errors.js';
+import { formatBytes } from './format-bytes.js';
 import type { ImageManifest } from './manifest.js';
 import { MediaTypes, TAR_LAYER_TYPES } from './media-types.js';
 import type { Descriptor } from './registry-client.js';

@@ -3,10 +3,11 @@
 // module's exports, the root id) for `push`.
 import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { formatBytes } from '@wasmfleet/oci';
 import type { Command } from 'commander';
 import { verificationError } from '../cli-error.js';
 import { note, outputOption, printResult, type OutputFormat } from '../output/format.js';
-import { formatBytes, keyValues } from '../output/text.js';
+import { keyValues } from '../output/text.js';
 import { compileAssemblyScript, findAssemblyScript } from '../project/assemblyscript-toolchain.js';
 import { compileC, findCToolchain } from '../project/c-toolchain.js';
 import { imageConfigFor, writeImageConfig } from '../project/image-config.js';

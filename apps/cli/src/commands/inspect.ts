@@ -1,9 +1,9 @@
 // wasmfleet inspect <ref>: what an image holds, without running it: format, manifest digest, the module's sha256
 // and size, its proxy-wasm ABI, exports and imports, and the root ids its image config declares.
-import { downloadWasmModule, formatReference, RegistryClient, resolveWasmImage, withDigest } from '@wasmfleet/oci';
+import { downloadWasmModule, formatBytes, formatReference, RegistryClient, resolveWasmImage, withDigest } from '@wasmfleet/oci';
 import type { Command } from 'commander';
 import { outputOption, printResult, type OutputFormat } from '../output/format.js';
-import { formatBytes, keyValues, listBlock } from '../output/text.js';
+import { keyValues, listBlock } from '../output/text.js';
 import { readModuleInfo } from '../project/module-info.js';
 import { insecureOption, parseImageReference, registryOptions } from '../registry/registry-options.js';
 

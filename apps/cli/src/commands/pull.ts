@@ -3,12 +3,12 @@
 // (the module's, or the manifest digest as Istio takes it). Nothing is written unless every check passed.
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatReference, parseSha256Hex, pullModule, withDigest } from '@wasmfleet/oci';
+import { formatBytes, formatReference, parseSha256Hex, pullModule, withDigest } from '@wasmfleet/oci';
 import type { Command } from 'commander';
 import { usageError, verificationError } from '../cli-error.js';
 import { renderResult } from '../output/format.js';
 import { transferProgress } from '../output/progress.js';
-import { formatBytes, keyValues } from '../output/text.js';
+import { keyValues } from '../output/text.js';
 import { insecureOption, parseImageReference, registryOptions } from '../registry/registry-options.js';
 
 interface PullFlags {

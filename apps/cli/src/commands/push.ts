@@ -3,12 +3,12 @@
 // <name>.image-config.json that `build` wrote beside the module, else from the module's own exports.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatReference, pushModule, WASM_FORMATS, withDigest, type WasmImageFormat } from '@wasmfleet/oci';
+import { formatBytes, formatReference, pushModule, WASM_FORMATS, withDigest, type WasmImageFormat } from '@wasmfleet/oci';
 import { Option, type Command } from 'commander';
 import { notFoundError, usageError } from '../cli-error.js';
 import { note, outputOption, printResult, type OutputFormat } from '../output/format.js';
 import { transferProgress } from '../output/progress.js';
-import { formatBytes, keyValues } from '../output/text.js';
+import { keyValues } from '../output/text.js';
 import { readImageConfig } from '../project/image-config.js';
 import { readModuleInfo } from '../project/module-info.js';
 import { hasProject, imageConfigPathFor, loadProject, projectOutputs } from '../project/project-file.js';

@@ -1,7 +1,8 @@
 // The human rendering of a filter test: for each exchange, what the filter changed on the way up and on the way
 // back, whether it answered locally, what it logged and whether it failed; then its metrics and a verdict.
 import type { FilterLogEntry } from '@wasmfleet/proxy-wasm';
-import { formatBytes, quoteText } from '../output/text.js';
+import { formatBytes } from '@wasmfleet/oci';
+import { quoteText } from '../output/text.js';
 import type { HeaderDiff } from './header-diff.js';
 import type { BodyView, ExchangeReport, FilterRunReport } from './filter-run.js';
 

@@ -14,7 +14,7 @@ describe('transferProgress', () => {
     const p = transferProgress('pull x', { sink: s });
     for (let done = 0; done <= 4 * MiB; done += 256 * 1024) p.onProgress({ phase: 'download', bytesDone: done, bytesTotal: 4 * MiB });
     p.finish();
-    expect(s.writes).toEqual(['pull x: 0% of 4.00 MiB\n', 'pull x: 25% of 4.00 MiB\n', 'pull x: 50% of 4.00 MiB\n', 'pull x: 75% of 4.00 MiB\n', 'pull x: 100% of 4.00 MiB\n']);
+    expect(s.writes).toEqual(['pull x: 0% of 4.0 MiB\n', 'pull x: 25% of 4.0 MiB\n', 'pull x: 50% of 4.0 MiB\n', 'pull x: 75% of 4.0 MiB\n', 'pull x: 100% of 4.0 MiB\n']);
   });
 
   it('redraws one line on a terminal, at most every 100 ms, and ends it', () => {

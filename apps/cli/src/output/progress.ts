@@ -1,7 +1,6 @@
 // Transfer progress on stderr for pulls and pushes of large modules: a redrawn bar when stderr is a terminal, a
 // few plain lines (every 25 %) otherwise, nothing for small modules or with --no-progress. Never on stdout.
-import type { Progress } from '@wasmfleet/oci';
-import { formatBytes } from './text.js';
+import { formatBytes, type Progress } from '@wasmfleet/oci';
 
 /** Modules smaller than this finish too fast for progress to help. */
 export const PROGRESS_MIN_BYTES = 1024 * 1024;

@@ -1,18 +1,5 @@
 // Small text layout helpers for human output.
 
-/** 1536 → "1.5 KiB" */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v >= 10 ? 1 : 2)} ${units[i]}`;
-}
-
 /** Aligned `key  value` lines; rows with an undefined value are left out. */
 export function keyValues(rows: ReadonlyArray<readonly [string, string | number | undefined]>, indent = ''): string {
   const shown = rows.filter((r): r is readonly [string, string | number] => r[1] !== undefined);
