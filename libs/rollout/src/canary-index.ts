@@ -51,10 +51,13 @@ export class CanaryIndex<T> {
     for (const { cluster, ranks, items } of this.clusters) {
       const a = before.candidateShareOf(cluster);
       const b = after.candidateShareOf(cluster);
-      // Ranks in [0, lo) are below both shares, [lo, hi) below one of them, [hi, 1) below neither.
+      // Ranks in [0, lo) are below both shares, [lo, hi) below one of them, [hi, 1) below neither. Plain
+      // loops: this runs for every cluster on every step, and literal range pairs cost an allocation each.
       const lo = Math.min(a, b);
       const hi = Math.max(a, b);
-      for (const [from, to] of [[0, lo], [lo, hi], [hi, 1]] as const) {
+      for (let range = 0; range < 3; range++) {
+        const from = range === 0 ? 0 : range === 1 ? lo : hi;
+        const to = range === 0 ? lo : range === 1 ? hi : 1;
         if (from >= to) continue;
         if ((from < a ? was.below : was.above) === (from < b ? now.below : now.above)) continue;
         for (let i = lowerBound(ranks, from), end = lowerBound(ranks, to); i < end; i++) out.push(items[i]!);

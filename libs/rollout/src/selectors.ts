@@ -64,7 +64,9 @@ export interface WorkloadInfo {
 
 /** True when every label in `wanted` is on `labels` with the same value. */
 export function labelsMatch(wanted: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(wanted).every(([key, value]) => labels[key] === value);
+  // No entries array: this runs per cluster and wave on every rollout step.
+  for (const key in wanted) if (Object.hasOwn(wanted, key) && labels[key] !== wanted[key]) return false;
+  return true;
 }
 
 export function clusterMatches(selector: ClusterSelector, cluster: ClusterInfo): boolean {

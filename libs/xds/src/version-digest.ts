@@ -86,8 +86,8 @@ export class HeldVersions extends Map<string, string> {
   }
 
   private account(name: string, version: string, sign: 1 | -1): void {
-    const [a, b] = entryHashes(name, version);
-    this.sumA = (this.sumA + sign * a) >>> 0;
-    this.sumB = (this.sumB + sign * b) >>> 0;
+    const hashes = entryHashes(name, version); // indexed, not destructured: no iterator per call
+    this.sumA = (this.sumA + sign * hashes[0]) >>> 0;
+    this.sumB = (this.sumB + sign * hashes[1]) >>> 0;
   }
 }
