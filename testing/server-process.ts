@@ -5,7 +5,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_FLAGS } from '../apps/server/src/node-flags.js';
 import { freePort } from './free-port.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +27,6 @@ export interface ServerOptions {
   redisUrl?: string;
   token?: string;
   env?: Record<string, string>;
-  /** Node flags after the server's own (SERVER_NODE_FLAGS, as `npm start` passes them). */
   execArgv?: string[];
 }
 
@@ -48,7 +46,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerProce
     ...opts.env,
   };
   if (!opts.redisUrl && !opts.env?.['REDIS_URL']) delete env['REDIS_URL'];
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(opts.execArgv ?? []), SERVER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.execArgv ?? []), SERVER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -20,7 +20,6 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis, type TestRedis } from '../../testing/redis-server.js';
-import { SERVER_NODE_FLAGS } from '../../apps/server/src/node-flags.js';
 import { SERVER_MAIN, startServer } from '../../testing/server-process.js';
 import { slotSpec } from '../../testing/slot-fixtures.js';
 import { killTracked, track } from '../shared/children.js';
@@ -197,8 +196,7 @@ async function startManagementServer(kind: Kind, n: number, slot: string, cpuPro
 
 async function startFloor(slot: string): Promise<Target> {
   const child = track(
-    // The floor runs with the server's Node flags, so that the comparison is of the code, not of the GC settings.
-    spawn(process.execPath, [...SERVER_NODE_FLAGS, ...tsxExecArgv(), FLOOR], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOR_SLOT: slot } }),
+    spawn(process.execPath, [...tsxExecArgv(), FLOOR], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOR_SLOT: slot } }),
   );
   const ports = await withTimeout(
     'floor server start',

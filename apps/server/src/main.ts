@@ -9,7 +9,6 @@ import { adminTokenFromFile } from './app/admin-token.js';
 import { AppModule } from './app/app.module.js';
 import { createServerContext, type ServerContext } from './app/server-context.js';
 import { loadServerConfig } from './config/server-config.js';
-import { missingNodeFlags } from './node-flags.js';
 import { RedisNotInstalledError, startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 
 const LEVELS: Record<string, LogLevel[]> = {
@@ -26,10 +25,6 @@ const hostOf = (bind: string) => (bind.includes(':') ? `[${bind}]` : bind);
 async function main(): Promise<void> {
   const config = loadServerConfig();
   const logger = new ConsoleLogger('wasmfleet', { logLevels: LEVELS[config.logLevel] ?? LEVELS['info']! });
-  const missing = missingNodeFlags(process.execArgv, process.env['NODE_OPTIONS']);
-  if (missing.length > 0) {
-    logger.log(`started without ${missing.join(' ')} (as \`npm start\` passes it): large ECDS pushes will pause longer for GC`);
-  }
 
   let embedded: EmbeddedRedis | undefined;
   let redisUrl = config.redisUrl;

@@ -120,38 +120,6 @@ describe('shutdown', () => {
   });
 });
 
-describe('Node flags', () => {
-  it('runs with the flags `npm start` passes, and says so when started without them', async () => {
-    // Given a server started as `npm start` starts it
-    const redis = await startRedis();
-    const started = await startServer({ redisUrl: redis.url });
-    const bare = spawn(process.execPath, [SERVER_MAIN], {
-      env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: redis.url, WASMFLEET_HTTP_PORT: '0', WASMFLEET_GRPC_PORT: '0', WASMFLEET_ADMIN_TOKEN: 'bare-start-admin-token' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    try {
-      // Then it says nothing about them
-      expect(started.output()).not.toMatch(/started without/);
-      // When one is started with `node main.js` alone, Then it names the missing flag once it boots
-      let out = '';
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not ready in 20 s:\n${out}`)), 20_000);
-        const read = (d: Buffer) => {
-          out += d;
-          if (out.includes('ready:')) resolve(clearTimeout(timer));
-        };
-        bare.stdout.on('data', read);
-        bare.stderr.on('data', read);
-      });
-      expect(out).toMatch(/started without --max-semi-space-size=\d+ \(as `npm start` passes it\)/);
-    } finally {
-      bare.kill('SIGKILL');
-      await started.stop();
-      await redis.stop();
-    }
-  });
-});
-
 describe('configuration', () => {
   it('refuses to start on an invalid environment, naming the variable', async () => {
     const child = spawn(process.execPath, [SERVER_MAIN], {
