@@ -11,6 +11,7 @@
 //
 //   npx tsx bench/ecds/run.ts [--streams 1000,5000,10000] [--kinds sotw,delta] [--quick]
 //       [--per-channel 100] [--batch 500] [--repeat 3] [--no-floor] [--cpu-prof] [--max-minutes 9]
+//       [--server-node-flags "--max-semi-space-size=64 ..."]   (Node flags of the server and of the floor alike)
 //
 // Needs `npx tsc -b` first (runs apps/server/dist/main.js) and redis-server on PATH.
 // Markdown table on stdout; progress on stderr.
@@ -23,7 +24,7 @@ import { startRedis, type TestRedis } from '../../testing/redis-server.js';
 import { SERVER_MAIN, startServer } from '../../testing/server-process.js';
 import { slotSpec } from '../../testing/slot-fixtures.js';
 import { killTracked, track } from '../shared/children.js';
-import { cliFlags, positiveInteger } from '../shared/cli-flags.js';
+import { cliFlags, nodeFlags, positiveInteger } from '../shared/cli-flags.js';
 import { claimNewestProfile } from '../shared/cpu-profile-file.js';
 import { IpcChild } from '../shared/ipc-child.js';
 import { cpuMs, openFilesLimit, rssKiB, sleep, tsxExecArgv, type FromClient, type Kind, type ToClient } from './common.js';
@@ -42,6 +43,8 @@ interface Options {
   batch: number;
   floor: boolean;
   cpuProf: boolean;
+  /** Node flags of both targets (the server and the floor), e.g. V8 GC settings to compare. */
+  serverNodeFlags: string[];
   maxMinutes: number;
   updateTimeoutMs: number;
   repeat: number;
@@ -55,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     batch: 500,
     floor: true,
     cpuProf: false,
+    serverNodeFlags: [],
     maxMinutes: 9,
     updateTimeoutMs: 30_000,
     repeat: 3,
@@ -87,6 +91,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--cpu-prof':
         o.cpuProf = true;
+        break;
+      case '--server-node-flags':
+        o.serverNodeFlags = nodeFlags(flag, value());
         break;
       case '--max-minutes':
         o.maxMinutes = Number(value());
@@ -159,8 +166,8 @@ interface Target {
   profile?: () => string | undefined;
 }
 
-async function startManagementServer(kind: Kind, n: number, slot: string, cpuProf: boolean): Promise<Target> {
-  const execArgv = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=250'] : [];
+async function startManagementServer(kind: Kind, n: number, slot: string, cpuProf: boolean, nodeFlags: readonly string[]): Promise<Target> {
+  const execArgv = [...nodeFlags, ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=250'] : [])];
   if (cpuProf) mkdirSync(PROFILE_DIR, { recursive: true });
   const profStart = Date.now();
   const server = await startServer({ redisUrl: redis!.url, execArgv });
@@ -194,9 +201,9 @@ async function startManagementServer(kind: Kind, n: number, slot: string, cpuPro
   };
 }
 
-async function startFloor(slot: string): Promise<Target> {
+async function startFloor(slot: string, nodeFlags: readonly string[]): Promise<Target> {
   const child = track(
-    spawn(process.execPath, [...tsxExecArgv(), FLOOR], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOR_SLOT: slot } }),
+    spawn(process.execPath, [...nodeFlags, ...tsxExecArgv(), FLOOR], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOR_SLOT: slot } }),
   );
   const ports = await withTimeout(
     'floor server start',
@@ -283,7 +290,7 @@ function median(values: Array<number | undefined>): number | undefined {
 async function measure(which: 'server' | 'floor', kind: Kind, n: number, o: Options, runNo: number): Promise<RunResult> {
   const slot = `bench-${kind}-${n}-${runNo}`;
   log(`${which} ${kind} ×${n}: starting`);
-  const target = which === 'server' ? await startManagementServer(kind, n, slot, o.cpuProf) : await startFloor(slot);
+  const target = which === 'server' ? await startManagementServer(kind, n, slot, o.cpuProf, o.serverNodeFlags) : await startFloor(slot, o.serverNodeFlags);
   let client: LoadClient | undefined;
   try {
     await sleep(1_000);
@@ -435,6 +442,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(lines.join('\n'));
+  if (o.serverNodeFlags.length > 0) console.log(`\nServer and floor started with Node flags \`${o.serverNodeFlags.join(' ')}\`.`);
 
   // Targets from the issue, for the largest N of each kind.
   const verdicts: string[] = [];

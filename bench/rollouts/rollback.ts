@@ -31,6 +31,8 @@ export interface RollbackOptions {
   rps: number;
   sweepConcurrency: number;
   cpuProf: boolean;
+  /** Node flags of the server process. */
+  serverNodeFlags: string[];
   redisHz: number;
 }
 
@@ -103,7 +105,7 @@ export async function runRollback(o: RollbackOptions, modules: TestHttpServer): 
   const upstream = await startEchoUpstream();
   const closeUpstream = once(() => upstream.close());
   onCleanup(closeUpstream);
-  const profile = serverProfile(o.cpuProf);
+  const profile = serverProfile(o.cpuProf, o.serverNodeFlags);
   const server = await startServer({ redisUrl: redisServer.url, execArgv: profile.execArgv, env: { WASMFLEET_SCRAPE_INTERVAL_MS: String(o.scrapeMs) } });
   track(server.child);
   const stopServer = once(async () => {

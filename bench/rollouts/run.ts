@@ -6,7 +6,7 @@
 //       [--clusters 1000] [--per-cluster 3] [--rollouts 20] [--rounds 5] [--warmup-rounds 1] [--pause-s 1]
 //       [--per-channel 100] [--batch 500] [--no-fill-audit] [--stagger-ms 0]
 //       [--processes 3] [--replicas 100] [--share 100] [--scrape-ms 1000] [--rps 60] [--sweep-concurrency 8]
-//       [--redis-hz N] [--cpu-prof] [--max-minutes 8]
+//       [--redis-hz N] [--server-node-flags "--max-semi-space-size=64 ..."] [--cpu-prof] [--max-minutes 8]
 //
 // Part 1 (scale.ts): one load-client process holds clusters × per-cluster Delta streams (node.cluster
 // c-0000…, cluster_labels, namespace and labels in node.metadata), each subscribed to all the rollouts' slots.
@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import { PROXY_MAIN, startModuleServer } from '../../testing/proxy-process.js';
 import { SERVER_MAIN } from '../../testing/server-process.js';
 import { openFilesLimit } from '../ecds/common.js';
-import { cliFlags } from '../shared/cli-flags.js';
+import { cliFlags, nodeFlags } from '../shared/cli-flags.js';
 import { cleanupAll, fmt, killAll, log, onCleanup, once, type Dist } from './harness.js';
 import { runRollback, type RollbackOptions, type RollbackResult } from './rollback.js';
 import { runScale, type ScaleOptions, type ScaleResult } from './scale.js';
@@ -41,8 +41,8 @@ const TARGET_ROLLBACK_MS = 5_000;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    scale: { clusters: 1000, perCluster: 3, rollouts: 20, rounds: 5, warmupRounds: 1, pauseS: 1, perChannel: 100, batch: 500, cpuProf: false, fillAudit: true, staggerMs: 0, redisHz: 0 },
-    rollback: { processes: 3, replicas: 100, share: 100, scrapeMs: 1000, rps: 60, sweepConcurrency: 8, cpuProf: false, redisHz: 0 },
+    scale: { clusters: 1000, perCluster: 3, rollouts: 20, rounds: 5, warmupRounds: 1, pauseS: 1, perChannel: 100, batch: 500, cpuProf: false, serverNodeFlags: [], fillAudit: true, staggerMs: 0, redisHz: 0 },
+    rollback: { processes: 3, replicas: 100, share: 100, scrapeMs: 1000, rps: 60, sweepConcurrency: 8, cpuProf: false, serverNodeFlags: [], redisHz: 0 },
     maxMinutes: 8,
   };
   const given = new Set<string>();
@@ -80,6 +80,7 @@ function parseArgs(argv: string[]): Options {
       case '--rps': { const v = positive(); rest.push(() => (o.rollback.rps = v)); break; }
       case '--sweep-concurrency': { const v = positive(); rest.push(() => (o.rollback.sweepConcurrency = v)); break; }
       case '--cpu-prof': rest.push(() => (o.scale.cpuProf = o.rollback.cpuProf = true)); break;
+      case '--server-node-flags': { const v = nodeFlags(flag, value()); rest.push(() => (o.scale.serverNodeFlags = o.rollback.serverNodeFlags = v)); break; }
       case '--stagger-ms': { const v = Number(value()); rest.push(() => (o.scale.staggerMs = v)); break; }
       case '--redis-hz': { const v = positive(); rest.push(() => (o.scale.redisHz = o.rollback.redisHz = v)); break; }
       case '--max-minutes': { const v = Number(value()); rest.push(() => (o.maxMinutes = v)); break; }
@@ -262,6 +263,7 @@ async function main(): Promise<void> {
       '',
       `Host contention (run-queue wait of the main threads, /proc/<pid>/schedstat): ${contention.join('; ')}.` +
         (contended ? ' **The host was short of CPU: latencies are inflated by waiting for a CPU, not only by the server.**' : ''),
+      ...(o.scale.serverNodeFlags.length > 0 ? ['', `Server started with Node flags \`${o.scale.serverNodeFlags.join(' ')}\`.`] : []),
       '',
       ...out.flatMap((t) => [t, '']),
     ].join('\n'),

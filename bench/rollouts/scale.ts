@@ -40,6 +40,8 @@ export interface ScaleOptions {
   perChannel: number;
   batch: number;
   cpuProf: boolean;
+  /** Node flags of the server process (e.g. V8 GC settings to compare). */
+  serverNodeFlags: string[];
   fillAudit: boolean;
   /** Apply rollout k at k × staggerMs into each round (0: all at once, the worst case: transitions coincide). */
   staggerMs: number;
@@ -180,7 +182,7 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
   if (o.redisHz > 0) await redis.config('SET', 'hz', String(o.redisHz));
   const redisHz = Number(((await redis.config('GET', 'hz')) as string[])[1]);
 
-  const profile = serverProfile(o.cpuProf);
+  const profile = serverProfile(o.cpuProf, o.serverNodeFlags);
   const server = await startServer({ redisUrl: redisServer.url, execArgv: profile.execArgv });
   track(server.child);
   const stopServer = once(async () => {

@@ -1,5 +1,5 @@
-// The rollout benchmark's optional CPU profile of the server (--cpu-prof): the node flags to start it with,
-// and, once it has exited, its profile renamed and summarised over the measured windows.
+// The rollout benchmark's server start: its Node flags (--server-node-flags, then the optional CPU profile's,
+// --cpu-prof), and, once it has exited, its profile renamed and summarised over the measured windows.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +14,11 @@ export interface ServerProfile {
   summarize(name: string, what: string, windows: Array<[number, number]>): string | undefined;
 }
 
-export function serverProfile(enabled: boolean): ServerProfile {
+export function serverProfile(enabled: boolean, nodeFlags: readonly string[]): ServerProfile {
   const since = Date.now();
   if (enabled) mkdirSync(PROFILE_DIR, { recursive: true });
   return {
-    execArgv: enabled ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=500'] : [],
+    execArgv: [...nodeFlags, ...(enabled ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=500'] : [])],
     summarize(name, what, windows) {
       if (!enabled || !existsSync(PROFILE_DIR)) return undefined;
       const named = claimNewestProfile(PROFILE_DIR, since, name);

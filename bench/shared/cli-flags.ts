@@ -21,6 +21,14 @@ export function positiveInteger(flag: string, text: string): number {
   return n;
 }
 
+/** `--a=1 --b` as Node flags for a child process (each must start with `--`), or an error naming the flag. */
+export function nodeFlags(flag: string, text: string): string[] {
+  const flags = text.split(/\s+/).filter(Boolean);
+  const bad = flags.find((f) => !f.startsWith('--'));
+  if (bad !== undefined) throw new Error(`${flag}: not a Node flag: ${bad} (give them as "--name=value --other")`);
+  return flags;
+}
+
 export function* cliFlags(argv: readonly string[]): Generator<CliFlag> {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
