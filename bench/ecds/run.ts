@@ -15,25 +15,21 @@
 //
 // Needs `npx tsc -b` first (runs apps/server/dist/main.js) and redis-server on PATH.
 // Markdown table on stdout; progress on stderr.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis, type TestRedis } from '../../testing/redis-server.js';
-import { SERVER_MAIN, startServer } from '../../testing/server-process.js';
-import { slotSpec } from '../../testing/slot-fixtures.js';
+import { SERVER_MAIN } from '../../testing/server-process.js';
 import { killTracked, track } from '../shared/children.js';
 import { cliFlags, nodeFlags, positiveInteger } from '../shared/cli-flags.js';
-import { claimNewestProfile } from '../shared/cpu-profile-file.js';
 import { IpcChild } from '../shared/ipc-child.js';
 import { cpuMs, openFilesLimit, rssKiB, sleep, tsxExecArgv, type FromClient, type Kind, type ToClient } from './common.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
+import { startFloor, startManagementServer } from './targets.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'load-client.ts');
-const FLOOR = path.join(here, 'floor-server.ts');
-const PROFILE_DIR = path.join(here, 'profiles');
 
 // ---- options ----------------------------------------------------------------------------------------
 interface Options {
@@ -135,107 +131,11 @@ function log(message: string): void {
   process.stderr.write(`[bench:ecds +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 }
 
-async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 // ---- the load client ----------------------------------------------------------------------------------
 class LoadClient extends IpcChild<FromClient, ToClient> {
   constructor() {
     super('load client', [...tsxExecArgv(), CLIENT], path.resolve(here, '../..'), track);
   }
-}
-
-// ---- targets --------------------------------------------------------------------------------------------
-interface Target {
-  pid: number;
-  grpcTarget: string;
-  token: string;
-  /** The request that makes the update of `round` (0 = warm-up, 1, 2, …): a new version each time. */
-  trigger(round: number): Extract<ToClient, { type: 'trigger' }>['request'];
-  warmupUrl: string;
-  /** Headers for the warm-up GETs. */
-  headers: Record<string, string>;
-  stop(): Promise<void>;
-  /** After stop(), with --cpu-prof: the server's profile file. */
-  profile?: () => string | undefined;
-}
-
-async function startManagementServer(kind: Kind, n: number, slot: string, cpuProf: boolean, nodeFlags: readonly string[]): Promise<Target> {
-  const execArgv = [...nodeFlags, ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=250'] : [])];
-  if (cpuProf) mkdirSync(PROFILE_DIR, { recursive: true });
-  const profStart = Date.now();
-  const server = await startServer({ redisUrl: redis!.url, execArgv });
-  track(server.child);
-  const created = await withTimeout('create slot', 10_000, server.api('POST', '/api/v1/slots', { name: slot, spec: slotSpec() }));
-  if (created.status !== 201 && created.status !== 200) throw new Error(`POST /api/v1/slots: ${created.status} ${JSON.stringify(created.body)}`);
-  return {
-    pid: server.child.pid!,
-    grpcTarget: server.grpcTarget,
-    token: server.token,
-    trigger: (round) => ({
-      url: `${server.http}/api/v1/slots/${slot}`,
-      method: 'PUT',
-      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ spec: slotSpec({ config: { header: 'x-powered-by', value: `wasmfleet-${round + 2}` } }) }),
-    }),
-    warmupUrl: `${server.http}/api/v1/slots/${slot}`,
-    headers: { authorization: `Bearer ${server.token}` },
-    stop: async () => {
-      // testing's stop() waits for an 'exit' that already happened when the server died of a signal.
-      if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-      await withTimeout('server stop', 10_000, server.stop('SIGTERM')).catch((err: Error) => {
-        log(err.message);
-        server.child.kill('SIGKILL');
-      });
-    },
-    profile: () => {
-      if (!cpuProf || !existsSync(PROFILE_DIR)) return undefined;
-      return claimNewestProfile(PROFILE_DIR, profStart, `server-${kind}-${n}`);
-    },
-  };
-}
-
-async function startFloor(slot: string, nodeFlags: readonly string[]): Promise<Target> {
-  const child = track(
-    spawn(process.execPath, [...nodeFlags, ...tsxExecArgv(), FLOOR], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOR_SLOT: slot } }),
-  );
-  const ports = await withTimeout(
-    'floor server start',
-    20_000,
-    new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) resolve(JSON.parse(line));
-      });
-      child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
-    }),
-  );
-  return {
-    pid: child.pid!,
-    grpcTarget: `127.0.0.1:${ports.grpcPort}`,
-    token: 'floor-does-not-check',
-    trigger: () => ({ url: `http://127.0.0.1:${ports.httpPort}/trigger`, method: 'POST', headers: {} }),
-    warmupUrl: `http://127.0.0.1:${ports.httpPort}/warmup`,
-    headers: {},
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const t = setTimeout(() => child.kill('SIGKILL'), 3_000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 /** CPU share under which a target counts as idle (the --cpu-prof sampler thread alone uses a few percent). */
@@ -290,7 +190,8 @@ function median(values: Array<number | undefined>): number | undefined {
 async function measure(which: 'server' | 'floor', kind: Kind, n: number, o: Options, runNo: number): Promise<RunResult> {
   const slot = `bench-${kind}-${n}-${runNo}`;
   log(`${which} ${kind} ×${n}: starting`);
-  const target = which === 'server' ? await startManagementServer(kind, n, slot, o.cpuProf, o.serverNodeFlags) : await startFloor(slot, o.serverNodeFlags);
+  const targetOptions = { kind, streams: n, slot, nodeFlags: o.serverNodeFlags, log };
+  const target = which === 'server' ? await startManagementServer(redis!.url, o.cpuProf, targetOptions) : await startFloor(targetOptions);
   let client: LoadClient | undefined;
   try {
     await sleep(1_000);

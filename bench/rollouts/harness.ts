@@ -2,6 +2,9 @@
 // benchmark starts is registered here and killed at exit, on a signal, on failure and by the watchdog.
 import { readFileSync } from 'node:fs';
 import { killTracked, track } from '../shared/children.js';
+import { withTimeout } from '../shared/with-timeout.js';
+
+export { withTimeout };
 
 const cleanups = new Set<() => Promise<void> | void>();
 
@@ -44,15 +47,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 const started = performance.now();
 export function log(message: string): void {
   process.stderr.write(`[bench:rollouts +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
-}
-
-export async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
