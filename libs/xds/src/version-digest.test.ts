@@ -17,6 +17,14 @@ describe('HeldVersions', () => {
     expect(a.digest()).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('keeps its values: replicas and restarts must report the same digest for the same contents', () => {
+    // Pinned from the first implementation (Number#toString(16) padded), leading zeros included.
+    expect(held([['a', '1'], ['b', '2']]).digest()).toBe('1597fbcff4d2b1cb');
+    expect(held([['wasmfleet.bookinfo.add-header', 'r7-3f2a']]).digest()).toBe('7caf030e7074f5d9');
+    expect(held([['slot-425', 'v1']]).digest()).toBe('03fe18bd0cf89b38');
+    expect(new HeldVersions().digest()).toBe('0000000000000000');
+  });
+
   it('changes the digest when a version, a name or the set of names changes', () => {
     const base = held([['x', '1'], ['y', '2']]);
     const digests = new Set([
