@@ -102,7 +102,7 @@ function parseArgs(argv: string[]): Options {
         break;
       case '-h':
       case '--help':
-        console.log('usage: tsx bench/ecds/run.ts [--streams 1000,5000,10000] [--kinds sotw,delta] [--quick] [--per-channel 100] [--batch 500] [--no-floor] [--cpu-prof] [--repeat 3] [--max-minutes 9] [--update-timeout-ms 30000]');
+        console.log('usage: tsx bench/ecds/run.ts [--streams 1000,5000,10000] [--kinds sotw,delta] [--quick] [--per-channel 100] [--batch 500] [--no-floor] [--cpu-prof] [--repeat 3] [--max-minutes 9] [--update-timeout-ms 30000] [--server-node-flags "--flag=value ..."]');
         process.exit(0);
       default:
         throw new Error(`unknown argument ${a} (see --help)`);

@@ -13,7 +13,7 @@ import { tsxExecArgv, type Kind, type ToClient } from './common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FLOOR = path.join(here, 'floor-server.ts');
-export const PROFILE_DIR = path.join(here, 'profiles');
+const PROFILE_DIR = path.join(here, 'profiles');
 
 export interface Target {
   pid: number;

@@ -20,6 +20,7 @@ import { exampleFilterSha, type TestHttpServer } from '../../testing/proxy-proce
 import { startRedis } from '../../testing/redis-server.js';
 import { startServer } from '../../testing/server-process.js';
 import { slotSpec } from '../../testing/slot-fixtures.js';
+import { AUDIT_MAX_ENTRIES, auditKey } from '../../apps/server/src/audit/audit-stream.js';
 import { mintToken } from '../../testing/tokens.js';
 import { cpuMs, rssKiB } from '../ecds/common.js';
 import { api, dist, loadavg, log, onCleanup, once, schedMs, sleep, track, until, wallNow, withTimeout, type Dist } from './harness.js';
@@ -95,8 +96,6 @@ export interface ScaleResult {
   profileSummary?: string;
 }
 
-/** apps/server/src/rollouts/rollout-store.ts AUDIT_MAX_ENTRIES: the audit stream's cap. */
-const AUDIT_MAX_ENTRIES = 100_000;
 
 /** Targets and first waves vary by k mod 4, so the transitions touch from ~3% to ~67% of the streams. */
 export function rolloutSpec(k: number, round: number, o: Pick<ScaleOptions, 'clusters' | 'pauseS'>, moduleUrl: string, sha256: string, promoted: boolean) {
@@ -377,25 +376,25 @@ export async function runScale(o: ScaleOptions, modules: TestHttpServer): Promis
 
   // ---- Redis memory ----
   await sleep(500);
-  const prefix = 'wf:';
+  const audit = auditKey('wf:'); // the server's default WASMFLEET_REDIS_PREFIX
   const withRollouts = await usedMemory(redis);
-  const auditEntries = await redis.xlen(`${prefix}audit`);
-  const auditBytes = Number((await redis.call('MEMORY', 'USAGE', `${prefix}audit`, 'SAMPLES', '0')) ?? 0);
+  const auditEntries = await redis.xlen(audit);
+  const auditBytes = Number((await redis.call('MEMORY', 'USAGE', audit, 'SAMPLES', '0')) ?? 0);
   let atCap: ScaleResult['redis']['atCap'];
   if (o.fillAudit) {
-    // The audit stream is capped at 100,000 entries (rollout-store.ts AUDIT_MAX_ENTRIES): fill it with copies
+    // The audit stream is capped at 100,000 entries (audit-stream.ts AUDIT_MAX_ENTRIES): fill it with copies
     // of the real entries, as the server appends them, and measure again.
-    const real = ((await redis.xrange(`${prefix}audit`, '-', '+', 'COUNT', 2_000)) as Array<[string, string[]]>).map(([, f]) => f[1]!);
+    const real = ((await redis.xrange(audit, '-', '+', 'COUNT', 2_000)) as Array<[string, string[]]>).map(([, f]) => f[1]!);
     log(`scale: filling the audit stream to its cap of ${AUDIT_MAX_ENTRIES} entries with copies of ${real.length} real ones`);
     for (let written = auditEntries; written < AUDIT_MAX_ENTRIES; ) {
       const pipeline = redis.pipeline();
       const chunk = Math.min(5_000, AUDIT_MAX_ENTRIES - written);
-      for (let i = 0; i < chunk; i++) pipeline.xadd(`${prefix}audit`, 'MAXLEN', '~', String(AUDIT_MAX_ENTRIES), '*', 'entry', real[(written + i) % real.length]!);
+      for (let i = 0; i < chunk; i++) pipeline.xadd(audit, 'MAXLEN', '~', String(AUDIT_MAX_ENTRIES), '*', 'entry', real[(written + i) % real.length]!);
       await withTimeout('audit fill', 60_000, pipeline.exec());
       written += chunk;
     }
     await sleep(200);
-    atCap = { entries: await redis.xlen(`${prefix}audit`), usedMemory: await usedMemory(redis) };
+    atCap = { entries: await redis.xlen(audit), usedMemory: await usedMemory(redis) };
   }
 
   promoteTimers.forEach(clearTimeout);

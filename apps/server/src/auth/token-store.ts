@@ -52,8 +52,7 @@ export class TokenStore {
     return `${this.prefix}token:${id}`;
   }
 
-  /** Stores a new token; false when the id is taken (the caller draws another). */
-  /** `audit`: the entry recorded with it. */
+  /** Stores a new token with `audit`, its audit entry; false when the id is taken (the caller draws another). */
   async create(record: TokenRecord, audit: object): Promise<boolean> {
     const fields: string[] = [
       'name', record.name,
@@ -94,8 +93,10 @@ export class TokenStore {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  /** Marks the token revoked (once: revoking again keeps the first time). Returns when it was revoked. */
-  /** The revocation time (the first one, for a token revoked before); `audit` is recorded only by the first. */
+  /**
+   * Marks the token revoked (once: revoking again keeps the first time) and records `audit` with the first
+   * revocation only. Returns when it was revoked.
+   */
   async revoke(id: string, now: Date, audit: object): Promise<string> {
     const [outcome, at] = (await (this.redis as any).wfRevokeToken(
       this.key(id),

@@ -9,7 +9,6 @@ export interface ChangeDebounceOptions {
   quietMs: number;
   /** How long after its first change a batch waits at most. */
   maxMs: number;
-  now?: () => number;
 }
 
 export class ChangeDebounce<K> {
@@ -17,18 +16,15 @@ export class ChangeDebounce<K> {
   private first = 0;
   private last = 0;
   private armed = false;
-  private readonly now: () => number;
 
   constructor(
     private readonly flush: (keys: K[]) => void,
     private readonly options: ChangeDebounceOptions,
-  ) {
-    this.now = options.now ?? Date.now;
-  }
+  ) {}
 
   /** `madeAt`: when the change was made (epoch ms); a time ahead of this clock counts as now. */
   add(key: K, madeAt: number): void {
-    const at = Number.isFinite(madeAt) ? Math.min(madeAt, this.now()) : this.now();
+    const at = Number.isFinite(madeAt) ? Math.min(madeAt, Date.now()) : Date.now();
     if (this.pending.size === 0) this.first = this.last = at;
     else {
       this.first = Math.min(this.first, at);
@@ -45,13 +41,13 @@ export class ChangeDebounce<K> {
   // A timer even when already due: every change read in the same pass over the sockets joins the batch.
   private arm(): void {
     this.armed = true;
-    setTimeout(() => this.fire(), Math.max(0, this.dueAt() - this.now()));
+    setTimeout(() => this.fire(), Math.max(0, this.dueAt() - Date.now()));
   }
 
   private fire(): void {
     this.armed = false;
     if (this.pending.size === 0) return;
-    if (this.now() < this.dueAt()) return this.arm();
+    if (Date.now() < this.dueAt()) return this.arm();
     const keys = [...this.pending];
     this.pending.clear();
     this.flush(keys);

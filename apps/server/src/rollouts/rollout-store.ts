@@ -55,8 +55,6 @@ export interface Commit {
   audit: object[];
 }
 
-export { AUDIT_MAX_ENTRIES } from '../audit/audit-stream.js';
-
 /** A message of the changes channel: which rollout, and when the change was committed (epoch ms, NaN if unknown). */
 export function parseChange(message: string): { id: string; at: number } {
   const cut = message.lastIndexOf('\n');
